@@ -1,0 +1,1 @@
+"""Subcommands of the ``intercom-phone-switch`` console script, one module each."""

@@ -1,0 +1,1 @@
+"""Maintainer tools for the stored contract: overlays, effective specs, generation."""

@@ -1,0 +1,73 @@
+"""Every workflow a maintainer runs: `nox -l` lists them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "uv|venv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["lint", "check_generated", "tests"]
+
+
+def _group(name: str) -> list[str]:
+    return nox.project.dependency_groups(PYPROJECT, name)
+
+
+def _install(session: nox.Session, *groups: str, extras: str = "spec,contract") -> None:
+    session.install("-e", f".[{extras}]", *[req for group in groups for req in _group(group)])
+
+
+@nox.session
+def generate(session: nox.Session) -> None:
+    """Regenerate generated/ from openapi.yaml, overlays/ and generator-config.yml."""
+    _install(session, "generate")
+    session.run("python", "-m", "intercom_phone_switch.spec.generate", "--root", str(ROOT))
+
+
+@nox.session
+def check_generated(session: nox.Session) -> None:
+    """Fail when the committed generated/ differs from a fresh generation."""
+    _install(session, "generate")
+    session.run("python", "-m", "intercom_phone_switch.spec.drift", "--root", str(ROOT))
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff (lint and format) and mypy on the handwritten code."""
+    _install(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole test suite (pytest); extra arguments go to pytest."""
+    _install(session, "test", "generate")
+    env = {}
+    if "INTERCOM_OPENAPI_DIR" in os.environ:
+        env["INTERCOM_OPENAPI_DIR"] = os.environ["INTERCOM_OPENAPI_DIR"]
+    session.run("pytest", *session.posargs, env=env)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The main job: phone switches for every version against the embedded fake Intercom."""
+    _install(session)
+    session.run("intercom-phone-switch", "versions")
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build the sdist and wheel into dist/."""
+    session.install("build")
+    shutil.rmtree(ROOT / "dist", ignore_errors=True)
+    session.run("python", "-m", "build", str(ROOT))
