@@ -15,7 +15,9 @@ def packages() -> list[str]:
     found = []
     for name, folder in ROOTS.items():
         found.append(name)
-        found.extend(f"{name}.{sub}" for sub in find_packages(folder) if sub.split(".")[0] != "generated")
+        found.extend(
+            f"{name}.{sub}" for sub in find_packages(folder) if sub.split(".")[0] != "generated"
+        )
     return found
 
 

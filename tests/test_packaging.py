@@ -26,7 +26,9 @@ def test_wheel_installs_and_imports_every_version(tmp_path: Path) -> None:
     if uv:
         subprocess.run([uv, "venv", "-q", "--python", sys.executable, str(env)], check=True)
         python = env / "bin" / "python"
-        subprocess.run([uv, "pip", "install", "-q", "--python", str(python), str(wheel)], check=True)
+        subprocess.run(
+            [uv, "pip", "install", "-q", "--python", str(python), str(wheel)], check=True
+        )
     else:
         venv.create(env, with_pip=True)
         python = env / "bin" / "python"

@@ -109,6 +109,7 @@ def header_mapping(specs: list[EffectiveSpec]) -> dict[str, str]:
         for alias, target in spec.aliases.items():
             if target in supported:
                 mapping[alias] = target
+
     def order(item: tuple[str, str]) -> tuple[tuple[int, ...], bool, tuple[int, ...], str]:
         value, target = item
         is_alias = value in spec_aliases

@@ -43,7 +43,10 @@ def call(version: str, status: int, payload: object, sent: list[httpx.Request] |
         )
     )
     body = models.PhoneSwitchRequest.from_dict(
-        {"phone": "+353832345678", "custom_attributes": {"issue_type": "Billing", "since": "2023-03-04"}}
+        {
+            "phone": "+353832345678",
+            "custom_attributes": {"issue_type": "Billing", "since": "2023-03-04"},
+        }
     )
     return models, endpoint.sync(client=client, body=body, intercom_version=version)
 
@@ -83,12 +86,32 @@ def test_parses_success(version: str) -> None:
 @pytest.mark.parametrize(
     ("status", "payload", "model", "key"),
     [
-        (400, {"error_key": "invalid_phone_number", "message": "Invalid phone number"}, "PhoneSwitchError", "invalid_phone_number"),
-        (400, {"error_key": "sms_failed", "message": "SMS was not sent"}, "PhoneSwitchError", "sms_failed"),
-        (400, {**ERROR_LIST, "errors": [{"code": "parameter_invalid"}]}, "ErrorList", "parameter_invalid"),
+        (
+            400,
+            {"error_key": "invalid_phone_number", "message": "Invalid phone number"},
+            "PhoneSwitchError",
+            "invalid_phone_number",
+        ),
+        (
+            400,
+            {"error_key": "sms_failed", "message": "SMS was not sent"},
+            "PhoneSwitchError",
+            "sms_failed",
+        ),
+        (
+            400,
+            {**ERROR_LIST, "errors": [{"code": "parameter_invalid"}]},
+            "ErrorList",
+            "parameter_invalid",
+        ),
         (401, ERROR_LIST, "ErrorList", "unauthorized"),
         (422, {"error_key": "landline_phone"}, "PhoneSwitchError", "landline_phone"),
-        (429, {**ERROR_LIST, "errors": [{"code": "rate_limit_exceeded"}]}, "ErrorList", "rate_limit_exceeded"),
+        (
+            429,
+            {**ERROR_LIST, "errors": [{"code": "rate_limit_exceeded"}]},
+            "ErrorList",
+            "rate_limit_exceeded",
+        ),
     ],
 )
 def test_parses_errors(version: str, status: int, payload: dict, model: str, key: str) -> None:
@@ -104,7 +127,9 @@ def test_parses_errors(version: str, status: int, payload: dict, model: str, key
 def test_date_like_strings_are_not_rewritten(version: str) -> None:
     models = importlib.import_module(f"{package(version).__name__}.models")
     attrs = {"a": "2023-03-04", "b": "2023-03-04T09:46:14.000+00:00", "c": "0012"}
-    request = models.PhoneSwitchRequest.from_dict({"phone": "+353832345678", "custom_attributes": attrs})
+    request = models.PhoneSwitchRequest.from_dict(
+        {"phone": "+353832345678", "custom_attributes": attrs}
+    )
     assert request.to_dict()["custom_attributes"] == attrs
 
 
@@ -119,9 +144,13 @@ def test_async_call_parses_success(version: str) -> None:
     async def run() -> object:
         client = pkg.AuthenticatedClient(base_url="https://api.intercom.io", token="t")
         client.set_async_httpx_client(
-            httpx.AsyncClient(base_url="https://api.intercom.io", transport=httpx.MockTransport(handler))
+            httpx.AsyncClient(
+                base_url="https://api.intercom.io", transport=httpx.MockTransport(handler)
+            )
         )
-        body = importlib.import_module(f"{pkg.__name__}.models").PhoneSwitchRequest(phone="+353832345678")
+        body = importlib.import_module(f"{pkg.__name__}.models").PhoneSwitchRequest(
+            phone="+353832345678"
+        )
         async with client:
             return await endpoint.asyncio(client=client, body=body, intercom_version=version)
 
