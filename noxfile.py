@@ -64,6 +64,13 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs, env=env)
 
 
+@nox.session(python="3.10")
+def tests_oldest_python(session: nox.Session) -> None:
+    """The suite on the oldest supported Python, less the generator (which needs 3.11+)."""
+    _install(session, "test")
+    session.run("pytest", "-m", "not generator", *session.posargs)
+
+
 @nox.session
 def demo(session: nox.Session) -> None:
     """The main job: phone switches for every version against the embedded fake Intercom."""

@@ -10,6 +10,7 @@ import pytest
 from intercom_phone_switch.spec.drift import INPUTS, differences
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.generator
 
 
 @pytest.fixture(scope="module")
