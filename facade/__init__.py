@@ -1,0 +1,106 @@
+"""A typed client for Intercom's "Create a phone Switch" endpoint, for every Intercom-Version.
+
+    from intercom_phone_switch import PhoneSwitchClient
+
+    with PhoneSwitchClient() as client:  # token from INTERCOM_ACCESS_TOKEN
+        switch = client.create_phone_switch("+353 83 234 5678", {"issue_type": "Billing"})
+
+Every public name is imported on first use, so ``import intercom_phone_switch`` stays
+light and no generated version is imported before a call needs it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._client import AsyncPhoneSwitchClient, PhoneSwitchClient
+    from ._logging import RedactingFilter
+    from ._retry import Clock, SystemClock
+    from ._versions import LATEST_VERSION, SUPPORTED_VERSIONS
+    from .errors import (
+        AuthenticationError,
+        ConnectionFailed,
+        DeliveryUnknown,
+        InvalidCustomAttributes,
+        InvalidPhoneNumber,
+        LandlinePhoneNumber,
+        PhoneSwitchError,
+        RateLimited,
+        RequestRejected,
+        ServerError,
+        SmsNotSent,
+        UnexpectedResponse,
+        UnsupportedVersion,
+    )
+    from .results import PhoneSwitch, RateLimit
+
+#: Public name -> the module defining it.
+_EXPORTS: dict[str, str] = {
+    "PhoneSwitchClient": "._client",
+    "AsyncPhoneSwitchClient": "._client",
+    "PhoneSwitch": ".results",
+    "RateLimit": ".results",
+    "SUPPORTED_VERSIONS": "._versions",
+    "LATEST_VERSION": "._versions",
+    "Clock": "._retry",
+    "SystemClock": "._retry",
+    "RedactingFilter": "._logging",
+    **{
+        name: ".errors"
+        for name in (
+            "PhoneSwitchError",
+            "InvalidPhoneNumber",
+            "LandlinePhoneNumber",
+            "SmsNotSent",
+            "InvalidCustomAttributes",
+            "UnsupportedVersion",
+            "AuthenticationError",
+            "RateLimited",
+            "RequestRejected",
+            "ServerError",
+            "DeliveryUnknown",
+            "ConnectionFailed",
+            "UnexpectedResponse",
+        )
+    },
+}
+
+__all__ = [
+    "LATEST_VERSION",
+    "SUPPORTED_VERSIONS",
+    "AsyncPhoneSwitchClient",
+    "AuthenticationError",
+    "Clock",
+    "ConnectionFailed",
+    "DeliveryUnknown",
+    "InvalidCustomAttributes",
+    "InvalidPhoneNumber",
+    "LandlinePhoneNumber",
+    "PhoneSwitch",
+    "PhoneSwitchClient",
+    "PhoneSwitchError",
+    "RateLimit",
+    "RateLimited",
+    "RedactingFilter",
+    "RequestRejected",
+    "ServerError",
+    "SmsNotSent",
+    "SystemClock",
+    "UnexpectedResponse",
+    "UnsupportedVersion",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

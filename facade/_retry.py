@@ -1,0 +1,123 @@
+"""When a failed attempt is tried again, and after how long.
+
+A phone switch sends an SMS, and Intercom offers no idempotency key, so a request is sent
+again only when it certainly did not reach Intercom or Intercom certainly refused it:
+
+==========================================  ==========================================
+failure                                      tried again
+==========================================  ==========================================
+ConnectionFailed (refused, connect timeout)  yes, after 0.5 s, 1 s, 2 s ... (8 s at most)
+RateLimited (429)                            yes, once X-RateLimit-Reset has passed
+DeliveryUnknown, ServerError                 only with ``retry_possibly_delivered=True``
+any other error                              never
+==========================================  ==========================================
+
+Every retry counts towards ``max_retries``, and no wait starts that would end after the
+call's ``deadline`` (seconds since the call began): the last error is raised instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from .errors import ConnectionFailed, DeliveryUnknown, PhoneSwitchError, RateLimited
+
+__all__ = ["Clock", "RetryPolicy", "SystemClock"]
+
+
+class Clock:
+    """Where the client reads the time and sleeps. Tests pass a fake one."""
+
+    def time(self) -> float:
+        """Seconds since the UNIX epoch, to compare with X-RateLimit-Reset."""
+        raise NotImplementedError
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back, to measure a call's duration."""
+        raise NotImplementedError
+
+    def sleep(self, seconds: float) -> None:
+        raise NotImplementedError
+
+    async def async_sleep(self, seconds: float) -> None:
+        raise NotImplementedError
+
+
+class SystemClock(Clock):
+    """The real clock."""
+
+    def time(self) -> float:
+        return time.time()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    async def async_sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    def __repr__(self) -> str:
+        return "SystemClock()"
+
+
+class RetryPolicy:
+    """Decides, after a failed attempt, whether and when to try again."""
+
+    __slots__ = ("backoff", "clock", "deadline", "max_backoff", "max_retries", "possibly_delivered")
+
+    def __init__(
+        self,
+        *,
+        max_retries: int = 2,
+        retry_possibly_delivered: bool = False,
+        deadline: float | None = 60.0,
+        clock: Clock | None = None,
+        backoff: float = 0.5,
+        max_backoff: float = 8.0,
+    ) -> None:
+        if max_retries < 0:
+            raise ValueError("max_retries must be 0 or more")
+        if deadline is not None and deadline < 0:
+            raise ValueError("deadline must be None or 0 or more seconds")
+        self.max_retries = max_retries
+        self.possibly_delivered = retry_possibly_delivered
+        self.deadline = deadline
+        self.clock = clock or SystemClock()
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+
+    def __repr__(self) -> str:
+        return (
+            f"RetryPolicy(max_retries={self.max_retries}, "
+            f"retry_possibly_delivered={self.possibly_delivered}, deadline={self.deadline})"
+        )
+
+    def _backoff(self, attempt: int) -> float:
+        return float(min(self.max_backoff, self.backoff * 2 ** (attempt - 1)))
+
+    def delay(self, error: PhoneSwitchError, attempt: int, started: float) -> float | None:
+        """Seconds to wait before attempt ``attempt + 1``, or None to give up.
+
+        ``attempt`` is the number of attempts made so far and ``started`` the clock's
+        monotonic time when the call began.
+        """
+        if attempt > self.max_retries:
+            return None
+        if isinstance(error, RateLimited):
+            reset = error.reset
+            now = self.clock.time()
+            wait = reset - now if reset is not None and reset > now else self._backoff(attempt)
+        elif (isinstance(error, ConnectionFailed) and error.transient) or (
+            isinstance(error, DeliveryUnknown) and self.possibly_delivered
+        ):
+            wait = self._backoff(attempt)
+        else:
+            return None
+        if self.deadline is not None:
+            elapsed = self.clock.monotonic() - started
+            if elapsed + wait > self.deadline:
+                return None
+        return wait
