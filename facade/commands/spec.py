@@ -1,0 +1,204 @@
+"""``intercom-phone-switch import-spec`` and ``intercom-phone-switch diff``.
+
+Maintainer commands over the stored contract: import one of Intercom's published
+descriptions as a supported version, and compare two versions' contracts.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from intercom_phone_switch.spec.importer import ImportResult
+
+_ROOT = click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The project folder holding openapi.yaml and overlays/.",
+)
+
+
+def _report(console: Console, result: ImportResult, changed: list[str]) -> None:
+    fired = ", ".join(result.fired) or "none"
+    console.print(f"[bold]Intercom-Version {result.version}[/]: corrections applied: {fired}")
+    if result.not_fired:
+        console.print(f"  conditions not met (nothing to correct): {', '.join(result.not_fired)}")
+    if result.dangling:
+        console.print(f"  references leading nowhere upstream: {', '.join(result.dangling)}")
+    if result.promoted:
+        console.print(
+            f"  {result.version} is newer than {result.previous_stored}: it becomes openapi.yaml"
+            " and every other overlay is written against it"
+        )
+    if changed:
+        console.print("  files changed: " + ", ".join(changed))
+    else:
+        console.print("  every file is already what the import writes")
+
+
+@click.command("import-spec")
+@click.argument("version", required=False)
+@click.argument("source", metavar="[PATH_OR_URL]", required=False)
+@_ROOT
+@click.option(
+    "--generate/--no-generate",
+    default=True,
+    show_default=True,
+    help="Regenerate generated/ when a file changed.",
+)
+@click.option(
+    "--check", is_flag=True, help="Write nothing; exit 1 if the import would change a file."
+)
+@click.option(
+    "--normalize",
+    is_flag=True,
+    help="Import nothing: write openapi.yaml and the overlays again as an import would "
+    "(after editing them by hand). Their contracts do not change.",
+)
+def import_spec(
+    version: str | None,
+    source: str | None,
+    root: Path,
+    generate: bool,
+    check: bool,
+    normalize: bool,
+) -> None:
+    """Import Intercom's published description of VERSION from PATH_OR_URL.
+
+    Keeps POST /phone_call_redirects and what it references, applies our corrections,
+    puts our prose on it and writes overlays/VERSION.yaml (or openapi.yaml, for the
+    newest stable version), then regenerates the clients and shows what changed for
+    a client.
+    """
+    import httpx
+    import yaml
+    from rich.console import Console
+
+    from intercom_phone_switch.spec import diff as contract_diff
+    from intercom_phone_switch.spec import importer
+    from intercom_phone_switch.spec.effective import SpecError, build
+
+    console = Console()
+    root = root.resolve()
+    if normalize:
+        if version is not None or source is not None:
+            raise click.UsageError("--normalize takes no VERSION or PATH_OR_URL")
+        _normalize(console, root, check, generate)
+        return
+    if version is None or source is None:
+        raise click.UsageError("VERSION and PATH_OR_URL are required (or --normalize)")
+    try:
+        before = {spec.version: spec.document for spec in build(root)}
+        description = importer.load_description(source)
+        result = importer.plan_import(root, version, description)
+    except (importer.SpecImportError, SpecError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    except (httpx.HTTPError, yaml.YAMLError) as exc:
+        raise click.ClickException(f"cannot read {source}: {exc}") from exc
+    changed = result.changes(root)
+    _report(console, result, changed)
+    if check:
+        if changed:
+            raise click.ClickException("the import would change: " + ", ".join(changed))
+        return
+    importer.write(root, result)
+    baseline = version if version in before else result.previous_stored
+    changes = contract_diff.diff(before[baseline], result.document)
+    console.print(contract_diff.table(changes, baseline, version))
+    if generate and changed:
+        _generate(console, root)
+
+
+def _normalize(console: Console, root: Path, check: bool, generate: bool) -> None:
+    from intercom_phone_switch.spec import importer
+    from intercom_phone_switch.spec.effective import SpecError
+
+    try:
+        files = importer.plan_normalize(root)
+    except (SpecError, OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    changed = [
+        name for name, text in files.items() if (root / name).read_text(encoding="utf-8") != text
+    ]
+    if check:
+        if changed:
+            raise click.ClickException("not as an import writes them: " + ", ".join(changed))
+        console.print("openapi.yaml and the overlays are as an import writes them")
+        return
+    for name in changed:
+        (root / name).write_text(files[name], encoding="utf-8")
+    console.print("rewritten: " + (", ".join(changed) or "nothing"))
+    if generate and changed:
+        _generate(console, root)
+
+
+def _generate(console: Console, root: Path) -> None:
+    from intercom_phone_switch.spec.generate import GenerationFailed, generate_all
+
+    try:
+        specs = generate_all(root)
+    except GenerationFailed as exc:
+        raise click.ClickException(f"generation failed: {exc}") from exc
+    console.print(f"regenerated generated/ for {len(specs)} versions")
+
+
+def _contract(name: str, root: Path) -> dict[str, Any]:
+    from intercom_phone_switch.spec.effective import build
+    from intercom_phone_switch.spec.emit import load
+
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml", ".json") and path.is_file():
+        document = load(path.read_text(encoding="utf-8"))
+        if isinstance(document, dict):
+            return document
+        raise click.ClickException(f"{name} is not an OpenAPI document")
+    specs = {spec.version: spec.document for spec in build(root)}
+    if name not in specs:
+        raise click.ClickException(f"unknown version {name!r}; supported: {', '.join(specs)}")
+    return specs[name]
+
+
+@click.command()
+@click.argument("old")
+@click.argument("new")
+@_ROOT
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON, not as a table.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write the changes as JSON to this file.",
+)
+@click.option("--fail-on-breaking", is_flag=True, help="Exit 1 when a change is breaking.")
+def diff(
+    old: str, new: str, root: Path, as_json: bool, output: Path | None, fail_on_breaking: bool
+) -> None:
+    """What changes for a client going from version OLD to version NEW.
+
+    OLD and NEW are supported versions (2.12, Preview...) or paths to OpenAPI files.
+    Each change is marked breaking or not for a client written against OLD.
+    """
+    from rich.console import Console
+
+    from intercom_phone_switch.spec import diff as contract_diff
+
+    root = root.resolve()
+    changes = contract_diff.diff(_contract(old, root), _contract(new, root))
+    report = contract_diff.to_json(changes, old, new)
+    if output is not None:
+        output.write_text(report, encoding="utf-8")
+    if as_json:
+        click.echo(report, nl=False)
+    elif changes:
+        Console().print(contract_diff.table(changes, old, new))
+    else:
+        click.echo(f"No contract changes from {old} to {new}.")
+    if fail_on_breaking and any(change.breaking for change in changes):
+        sys.exit(1)
