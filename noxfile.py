@@ -40,6 +40,24 @@ def check_generated(session: nox.Session) -> None:
 
 
 @nox.session
+def import_spec(session: nox.Session) -> None:
+    """Import an Intercom description, then regenerate: `-- VERSION PATH_OR_URL`."""
+    if len(session.posargs) < 2 and "--normalize" not in session.posargs:
+        session.error("usage: nox -s import_spec -- VERSION PATH_OR_URL [--check] | --normalize")
+    _install(session, "generate")
+    session.run("intercom-phone-switch", "import-spec", "--root", str(ROOT), *session.posargs)
+
+
+@nox.session
+def spec_diff(session: nox.Session) -> None:
+    """What changes for a client between two versions: `-- OLD NEW [--json]`."""
+    if len(session.posargs) < 2:
+        session.error("usage: nox -s spec_diff -- OLD NEW [--json] [--output FILE]")
+    _install(session)
+    session.run("intercom-phone-switch", "diff", "--root", str(ROOT), *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff (lint and format) and mypy on the handwritten code."""
     _install(session, "lint")
@@ -64,6 +82,23 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs, env=env)
 
 
+@nox.session
+def contract(session: nox.Session) -> None:
+    """Contract suite against the embedded fake, JUnit report in build/contract/junit.xml.
+
+    With arguments, checks another server instead: `-- --base-url URL [--version V ...]
+    [--sms-allowlist +E164,... --max-sms N]`, token from INTERCOM_ACCESS_TOKEN.
+    """
+    _install(session, "test")
+    report = ROOT / "build" / "contract" / "junit.xml"
+    if session.posargs:
+        session.run(
+            "intercom-phone-switch", "contract", "--junit-xml", str(report), *session.posargs
+        )
+    else:
+        session.run("pytest", str(ROOT / "tests" / "contract"), f"--junit-xml={report}")
+
+
 @nox.session(python="3.10")
 def tests_oldest_python(session: nox.Session) -> None:
     """The suite on the oldest supported Python, less the generator (which needs 3.11+)."""
@@ -75,7 +110,14 @@ def tests_oldest_python(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """The main job: phone switches for every version against the embedded fake Intercom."""
     _install(session)
-    session.run("intercom-phone-switch", "versions")
+    session.run("intercom-phone-switch", "demo")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against the alternatives: prints one table, writes bench/results.json."""
+    _install(session, "bench", "generate", extras="spec")
+    session.run("python", "bench/run.py", *session.posargs)
 
 
 @nox.session

@@ -1,0 +1,194 @@
+"""The admin API under ``/__fake__``: read the outbox, contacts and fault log, reset the
+workspace, script faults and change settings, all over HTTP (for ``serve`` users)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .contract import PATH
+from .endpoint import Message, Receive, Scope, Send
+from .faults import ALL_KINDS, Fault
+from .responses import new_request_id
+
+if TYPE_CHECKING:
+    from .app import FakeIntercom
+    from .endpoint import PhoneSwitchEndpoint
+
+PREFIX = "/__fake__"
+
+
+class _BadRequest(Exception):
+    pass
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise _BadRequest("the body is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise _BadRequest("the body must be a JSON object")
+    return value
+
+
+def _bad(message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=400)
+
+
+def admin_app(fake: FakeIntercom, endpoint: PhoneSwitchEndpoint) -> _WithRequestId:
+    """The Starlette app serving the admin API and the endpoint's other methods."""
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def outbox(request: Request) -> Response:
+        phone = request.query_params.get("phone")
+        return JSONResponse(
+            {
+                "total": fake.outbox.total,
+                "cap": fake.outbox.cap,
+                "messages": [sms.to_json() for sms in fake.outbox.messages(phone)],
+            }
+        )
+
+    async def contacts(request: Request) -> Response:
+        return JSONResponse(
+            {"cap": fake.contacts.cap, "contacts": [c.to_json() for c in fake.contacts.all()]}
+        )
+
+    async def contact(request: Request) -> Response:
+        found = fake.contacts.get(request.path_params["phone"])
+        if found is None:
+            return JSONResponse({"error": "no such contact"}, status_code=404)
+        return JSONResponse(found.to_json())
+
+    async def reset(request: Request) -> Response:
+        fake.reset()
+        return JSONResponse({"status": "reset"})
+
+    async def faults(request: Request) -> Response:
+        if request.method == "DELETE":
+            fake.faults.clear()
+        elif request.method == "POST":
+            try:
+                _configure_faults(fake, await _json_object(request))
+            except (_BadRequest, ValueError, TypeError, KeyError) as error:
+                return _bad(str(error))
+        return JSONResponse(fake.faults.to_json())
+
+    async def settings(request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                _configure(fake, await _json_object(request))
+            except (_BadRequest, ValueError, TypeError) as error:
+                return _bad(str(error))
+        return JSONResponse(_settings(fake))
+
+    app = Starlette(
+        routes=[
+            Route(PATH, endpoint, methods=["POST"]),
+            Route(f"{PREFIX}/health", health, methods=["GET"]),
+            Route(f"{PREFIX}/outbox", outbox, methods=["GET"]),
+            Route(f"{PREFIX}/contacts", contacts, methods=["GET"]),
+            Route(f"{PREFIX}/contacts/{{phone}}", contact, methods=["GET"]),
+            Route(f"{PREFIX}/reset", reset, methods=["POST"]),
+            Route(f"{PREFIX}/faults", faults, methods=["GET", "POST", "DELETE"]),
+            Route(f"{PREFIX}/settings", settings, methods=["GET", "POST"]),
+        ]
+    )
+    return _WithRequestId(app)
+
+
+def _configure_faults(fake: FakeIntercom, body: Mapping[str, Any]) -> None:
+    """``{"script": [...], "random": {...}}``; either may be left out, ``"clear": true``
+    first forgets what was configured before."""
+    unknown = set(body) - {"script", "random", "clear"}
+    if unknown:
+        raise _BadRequest(f"unknown fields: {', '.join(sorted(unknown))}")
+    script = body.get("script", [])
+    if not isinstance(script, list):
+        raise _BadRequest("script is a list of faults")
+    parsed = [None if item is None else Fault.coerce(item) for item in script]
+    randomly = body.get("random")
+    if randomly is not None and not isinstance(randomly, dict):
+        raise _BadRequest("random is an object")
+    if body.get("clear"):
+        fake.faults.clear()
+    if randomly is not None:
+        allowed = {"probability", "kinds", "statuses", "delay", "seed"}
+        if set(randomly) - allowed:
+            raise _BadRequest(f"random takes only {', '.join(sorted(allowed))}")
+        fake.faults.randomly(
+            float(randomly["probability"]),
+            kinds=randomly.get("kinds", [kind.value for kind in ALL_KINDS]),
+            statuses=[int(status) for status in randomly.get("statuses", [500])],
+            delay=float(randomly.get("delay", 0.05)),
+            seed=None if randomly.get("seed") is None else int(randomly["seed"]),
+        )
+    fake.faults.script(*parsed)
+
+
+def _configure(fake: FakeIntercom, body: Mapping[str, Any]) -> None:
+    allowed = {"default_version", "rate_limit", "rate_limit_window", "tokens"}
+    unknown = set(body) - allowed
+    if unknown:
+        raise _BadRequest(f"unknown settings: {', '.join(sorted(unknown))}")
+    if "tokens" in body:
+        tokens = body["tokens"]
+        if not isinstance(tokens, list) or not all(isinstance(t, str) and t for t in tokens):
+            raise _BadRequest("tokens is a list of non-empty strings")
+    if "default_version" in body:
+        fake.default_version = str(body["default_version"])
+    if "rate_limit" in body or "rate_limit_window" in body:
+        limit = body.get("rate_limit")
+        window = body.get("rate_limit_window")
+        fake.rate_limiter.configure(
+            None if limit is None else int(limit), None if window is None else float(window)
+        )
+    if "tokens" in body:
+        fake.tokens = frozenset(body["tokens"])
+
+
+def _settings(fake: FakeIntercom) -> dict[str, Any]:
+    return {
+        "default_version": fake.default_version,
+        "rate_limit": fake.rate_limiter.limit,
+        "rate_limit_window": fake.rate_limiter.window,
+        "tokens": len(fake.tokens),
+        "max_body_bytes": fake.max_body_bytes,
+        "outbox_cap": fake.outbox.cap,
+        "contacts_cap": fake.contacts.cap,
+    }
+
+
+class _WithRequestId:
+    """Give every answer an ``X-Request-Id`` header, as Intercom does."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = new_request_id().encode()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == b"x-request-id" for name, _ in headers):
+                    headers.append((b"x-request-id", request_id))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)

@@ -1,0 +1,59 @@
+"""pytest fixtures for testing code that sends phone switches, against the fake Intercom.
+
+Installed with the package (entry point ``pytest11``), so the fixtures are there in any
+test suite:
+
+- ``fake_intercom``: a fresh FakeIntercom for each test; override
+  ``fake_intercom_options`` to pass it settings (tokens, rate_limit, ...).
+- ``fake_intercom_client``: a PhoneSwitchClient already pointed at it. Its httpx client
+  calls the fake in-process (:class:`FakeTransport`: the app runs on a private event loop
+  thread), so no port is opened, nothing can collide, and injected faults, timeouts and
+  dropped connections reach the client as the same httpx errors a network gives.
+- ``fake_intercom_server``: the same fake on a real 127.0.0.1 port (uvicorn in a thread),
+  for code that takes a URL, another process, or a different HTTP stack.
+
+Nothing heavy is imported until a fixture is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from intercom_phone_switch import PhoneSwitchClient
+
+    from .app import FakeIntercom
+    from .server import FakeServer
+
+
+@pytest.fixture
+def fake_intercom_options() -> dict[str, Any]:
+    """Keyword arguments for the test's FakeIntercom; override it to change them."""
+    return {}
+
+
+@pytest.fixture
+def fake_intercom(fake_intercom_options: dict[str, Any]) -> FakeIntercom:
+    """A fresh fake Intercom workspace: empty outbox, no faults, its own budgets."""
+    from .app import FakeIntercom
+
+    return FakeIntercom(**fake_intercom_options)
+
+
+@pytest.fixture
+def fake_intercom_client(fake_intercom: FakeIntercom) -> Iterator[PhoneSwitchClient]:
+    """A PhoneSwitchClient calling ``fake_intercom`` in-process, with a token it accepts."""
+    from .clients import fake_client
+
+    with fake_client(fake_intercom) as client:
+        yield client
+
+
+@pytest.fixture
+def fake_intercom_server(fake_intercom: FakeIntercom) -> Iterator[FakeServer]:
+    """``fake_intercom`` served on a free 127.0.0.1 port; ``.url`` is its base URL."""
+    with fake_intercom.serve() as server:
+        yield server

@@ -1,0 +1,184 @@
+"""Run a fake on a real port with uvicorn: in a background thread, or in the foreground
+for ``intercom-phone-switch serve``."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import socket
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import uvicorn
+from typing_extensions import Self
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from .endpoint import ABORT_KEY
+
+if TYPE_CHECKING:
+    from .app import FakeIntercom
+
+START_TIMEOUT = 10.0
+STOP_TIMEOUT = 10.0
+
+
+class AbortingH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, offering the app a way to close the connection
+    without an answer (``scope["state"][ABORT_KEY]``), for the dropped-connection fault."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.app_state = {**self.app_state, ABORT_KEY: transport.abort}
+
+
+#: The HTTP implementations uvicorn can serve the fake with.
+HTTP_CHOICES = ("auto", "h11", "httptools")
+
+
+def protocol(http: str = "auto") -> type[asyncio.Protocol]:
+    """uvicorn's HTTP/1.1 protocol for ``http``, with the abort hook.
+
+    "auto" takes httptools (about twice as fast; ``pip install
+    intercom-phone-switch[server]``) when it is installed, else h11.
+    """
+    if http not in HTTP_CHOICES:
+        raise ValueError(f"http must be one of {', '.join(HTTP_CHOICES)}, not {http!r}")
+    if http == "h11":
+        return AbortingH11Protocol
+    try:
+        return _httptools_protocol()
+    except ImportError:
+        if http == "httptools":
+            raise
+        return AbortingH11Protocol
+
+
+@functools.cache
+def _httptools_protocol() -> type[asyncio.Protocol]:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class AbortingHttpToolsProtocol(HttpToolsProtocol):
+        """uvicorn's httptools protocol, with the same abort hook."""
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self.app_state = {**self.app_state, ABORT_KEY: transport.abort}
+
+    return AbortingHttpToolsProtocol
+
+
+def available_http() -> list[str]:
+    """The HTTP implementations installed here ("h11" always)."""
+    found = ["h11"]
+    try:
+        protocol("httptools")
+    except ImportError:
+        return found
+    return [*found, "httptools"]
+
+
+class _Server(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self._on_ready()
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening-ready TCP socket on ``host``:``port`` (0 picks a free port)."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def make_server(
+    fake: FakeIntercom,
+    on_ready: Callable[[], None],
+    log_level: str = "warning",
+    http: str = "auto",
+) -> uvicorn.Server:
+    config = uvicorn.Config(
+        fake,
+        http=protocol(http),
+        lifespan="off",
+        log_level=log_level,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=2,
+    )
+    return _Server(config, on_ready)
+
+
+class FakeServer:
+    """A fake on a real port, served by uvicorn in a daemon thread.
+
+    ``with fake.serve() as server: ... server.url ...``; ``port=0`` (the default) picks a
+    free port. Stopping waits for the thread (bounded).
+    """
+
+    def __init__(
+        self, fake: FakeIntercom, *, host: str = "127.0.0.1", port: int = 0, http: str = "auto"
+    ) -> None:
+        self.fake = fake
+        self.protocol = protocol(http)  # fails early on an unknown or missing one
+        self._socket = bind(host, port)
+        self.url = url_of(self._socket)
+        self.port: int = self._socket.getsockname()[1]
+        self._ready = threading.Event()
+        self._server = make_server(fake, self._ready.set, http=http)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            name=f"fake-intercom-{self.port}",
+            daemon=True,
+        )
+
+    def start(self) -> Self:
+        if not self._thread.is_alive() and not self._ready.is_set():
+            self._thread.start()
+        if not self._ready.wait(START_TIMEOUT):
+            self.stop()
+            raise RuntimeError(f"the fake did not start on {self.url}")
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(STOP_TIMEOUT)
+        self._socket.close()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive() and self._ready.is_set()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<FakeServer {self.url} {'running' if self.running else 'stopped'}>"

@@ -1,0 +1,152 @@
+"""The admin API under /__fake__, over plain httpx."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from intercom_phone_switch.fake import FakeIntercom, FaultKind
+
+MOBILE = "+353832345678"
+PATH = "/phone_call_redirects"
+
+
+def test_health(raw: httpx.Client) -> None:
+    assert raw.get("/__fake__/health").json() == {"status": "ok"}
+
+
+def test_outbox_and_contacts(fake: FakeIntercom, raw: httpx.Client) -> None:
+    raw.post(PATH, json={"phone": MOBILE, "custom_attributes": {"issue": "Billing"}})
+    raw.post(PATH, json={"phone": "+447911123456"}, headers={"Intercom-Version": "Unstable"})
+    outbox = raw.get("/__fake__/outbox").json()
+    assert outbox["total"] == 2
+    assert outbox["cap"] == 10_000
+    assert [(m["phone"], m["version"], m["spec_version"]) for m in outbox["messages"]] == [
+        (MOBILE, "2.16", "2.16"),
+        ("+447911123456", "Unstable", "Preview"),
+    ]
+    assert outbox["messages"][0] == fake.outbox.messages()[0].to_json()
+    only = raw.get("/__fake__/outbox", params={"phone": MOBILE}).json()["messages"]
+    assert [m["custom_attributes"] for m in only] == [{"issue": "Billing"}]
+    contacts = raw.get("/__fake__/contacts").json()
+    assert [c["phone"] for c in contacts["contacts"]] == [MOBILE]
+    assert raw.get(f"/__fake__/contacts/{MOBILE}").json()["custom_attributes"] == {
+        "issue": "Billing"
+    }
+    assert raw.get("/__fake__/contacts/+1").status_code == 404
+
+
+def test_reset(fake: FakeIntercom, raw: httpx.Client) -> None:
+    raw.post(PATH, json={"phone": MOBILE, "custom_attributes": {"a": "b"}})
+    fake.faults.script("sms_failed", "sms_failed")
+    raw.post(PATH, json={"phone": MOBILE})
+    assert raw.post("/__fake__/reset").json() == {"status": "reset"}
+    assert fake.outbox.total == 0
+    assert len(fake.contacts) == 0
+    assert fake.faults.pending == []
+    assert fake.faults.log == []
+
+
+def test_script_faults(fake: FakeIntercom, raw: httpx.Client) -> None:
+    answer = raw.post(
+        "/__fake__/faults",
+        json={"script": [{"kind": "server_error_before", "status": 502}, None, "sms_failed"]},
+    )
+    assert answer.status_code == 200
+    assert answer.json()["pending"] == [
+        {"kind": "server_error_before", "status": 502, "delay": 0.05},
+        None,
+        {"kind": "sms_failed", "status": 500, "delay": 0.05},
+    ]
+    statuses = [raw.post(PATH, json={"phone": MOBILE}).status_code for _ in range(4)]
+    assert statuses == [502, 200, 400, 200]
+    log = raw.get("/__fake__/faults").json()["log"]
+    assert [(r["sequence"], r["fault"]["kind"], r["status"]) for r in log] == [
+        (1, "server_error_before", 502),
+        (3, "sms_failed", 400),
+    ]
+
+
+def test_random_faults_and_clear(fake: FakeIntercom, raw: httpx.Client) -> None:
+    answer = raw.post(
+        "/__fake__/faults",
+        json={"random": {"probability": 1, "kinds": ["sms_failed"], "seed": 5}},
+    )
+    assert answer.json()["random"] == {
+        "probability": 1.0,
+        "kinds": ["sms_failed"],
+        "statuses": [500],
+        "delay": 0.05,
+        "seed": 5,
+    }
+    assert raw.post(PATH, json={"phone": MOBILE}).status_code == 400
+    assert raw.delete("/__fake__/faults").json()["random"] is None
+    assert raw.post(PATH, json={"phone": MOBILE}).status_code == 200
+    assert [r.kind for r in fake.faults.log] == [FaultKind.SMS_FAILED]
+    raw.post("/__fake__/faults", json={"script": ["sms_failed"]})
+    raw.post("/__fake__/faults", json={"clear": True, "script": ["latency"]})
+    assert [f.kind for f in fake.faults.pending if f] == [FaultKind.LATENCY]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"script": [{"kind": "explode"}]},
+        {"script": "sms_failed"},
+        {"random": {"probability": 2}},
+        {"random": {"probability": 0.5, "colour": "red"}},
+        {"random": []},
+        {"chaos": True},
+        [1, 2],
+    ],
+)
+def test_bad_fault_settings_get_400(fake: FakeIntercom, raw: httpx.Client, body: object) -> None:
+    answer = raw.post("/__fake__/faults", json=body)
+    assert answer.status_code == 400
+    assert answer.json()["error"]
+    assert fake.faults.pending == []
+    assert raw.post("/__fake__/faults", content=b"{").status_code == 400
+
+
+def test_settings(fake: FakeIntercom, raw: httpx.Client) -> None:
+    settings = raw.get("/__fake__/settings").json()
+    assert settings == {
+        "default_version": "2.16",
+        "rate_limit": 1666,
+        "rate_limit_window": 10.0,
+        "tokens": 1,
+        "max_body_bytes": 65536,
+        "outbox_cap": 10_000,
+        "contacts_cap": 10_000,
+    }
+    changed = raw.post(
+        "/__fake__/settings",
+        json={"default_version": "2.13", "rate_limit": 5, "rate_limit_window": 60},
+    ).json()
+    assert (changed["default_version"], changed["rate_limit"], changed["rate_limit_window"]) == (
+        "2.13",
+        5,
+        60.0,
+    )
+    assert fake.default_version == "2.13"
+    assert raw.post(PATH, json={"phone": MOBILE}).headers["x-ratelimit-limit"] == "5"
+    raw.post("/__fake__/settings", json={"tokens": ["other"]})
+    assert raw.post(PATH, json={"phone": MOBILE}).status_code == 401
+    assert fake.tokens == frozenset({"other"})
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"default_version": "preview"},
+        {"rate_limit": 0},
+        {"tokens": "one"},
+        {"tokens": [""]},
+        {"colour": "red"},
+    ],
+)
+def test_bad_settings_get_400(fake: FakeIntercom, raw: httpx.Client, body: object) -> None:
+    answer = raw.post("/__fake__/settings", json=body)
+    assert answer.status_code == 400
+    assert fake.default_version == "2.16"
+    assert fake.rate_limiter.limit == 1666

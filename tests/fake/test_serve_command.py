@@ -1,0 +1,132 @@
+"""``intercom-phone-switch serve`` in its own process."""
+
+from __future__ import annotations
+
+import select
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from intercom_phone_switch.cli import main
+
+MOBILE = "+353832345678"
+PATH = "/phone_call_redirects"
+SCRIPT = "import sys; from intercom_phone_switch.cli import main; sys.exit(main())"
+
+
+def first_line(process: subprocess.Popen[str], timeout: float = 30.0) -> str:
+    """The first line the server prints (its URL, once it answers); bounded in time."""
+    assert process.stdout is not None
+    if not select.select([process.stdout], [], [], timeout)[0]:
+        raise AssertionError("the server printed nothing")
+    return process.stdout.readline().strip()
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            SCRIPT,
+            "serve",
+            "--port",
+            "0",
+            "--token",
+            "one",
+            "--token",
+            "two",
+            "--default-version",
+            "2.13",
+            "--rate-limit",
+            "50",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield first_line(process), process
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_serve_prints_its_url_and_answers(served: tuple[str, subprocess.Popen[str]]) -> None:
+    url, process = served
+    assert url.startswith("http://127.0.0.1:")
+    for token in ("one", "two"):
+        answer = httpx.post(
+            url + PATH, json={"phone": MOBILE}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert answer.status_code == 200
+        assert answer.headers["x-ratelimit-limit"] == "50"
+    assert httpx.post(url + PATH, json={"phone": MOBILE}).status_code == 401
+    outbox = httpx.get(url + "/__fake__/outbox").json()
+    assert [m["version"] for m in outbox["messages"]] == ["2.13", "2.13"]
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=15) == 0
+
+
+def test_serve_with_random_faults() -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            SCRIPT,
+            "serve",
+            "--port",
+            "0",
+            "--fault-probability",
+            "1",
+            "--fault-kind",
+            "sms_failed",
+            "--fault-seed",
+            "3",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        url = first_line(process)
+        answer = httpx.post(
+            url + PATH,
+            json={"phone": MOBILE},
+            headers={"Authorization": "Bearer fake-intercom-token"},
+        )
+        assert answer.json() == {
+            "error_key": "sms_failed",
+            "message": "SMS was not sent due to an unknown error",
+        }
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=15)
+
+
+def test_serve_refuses_a_port_in_use() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert "cannot listen on 127.0.0.1" in result.output
+
+
+def test_serve_help_lists_the_options() -> None:
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert result.exit_code == 0
+    for option in ("--port", "--token", "--default-version", "--rate-limit", "--fault-probability"):
+        assert option in result.output
