@@ -1,0 +1,175 @@
+"""``intercom-phone-switch contract``: the check users run in their own CI."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from intercom_phone_switch.cli import main
+from intercom_phone_switch.fake import FakeIntercom, FakeServer
+
+from .broken import TOKEN as BROKEN_TOKEN
+from .broken import broken_app
+
+pytestmark = pytest.mark.contract
+
+TOKEN = "cli-token"
+ALLOWED = "+15005550006,+12025550123"
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["contract", *args], env={"INTERCOM_ACCESS_TOKEN": None})
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def fake() -> FakeIntercom:
+    return FakeIntercom(tokens=[TOKEN])
+
+
+@pytest.fixture
+def server(fake: FakeIntercom) -> Iterator[FakeServer]:
+    with fake.serve(host="127.0.0.1") as served:
+        yield served
+
+
+def test_the_embedded_fake_keeps_the_chosen_versions(tmp_path: Path) -> None:
+    report = tmp_path / "reports" / "contract.xml"
+
+    code, output = invoke(
+        "--fake",
+        "--version",
+        "2.16",
+        "--version",
+        "Unstable,2.7",
+        "--max-examples",
+        "30",
+        "--junit-xml",
+        str(report),
+    )
+
+    assert code == 0, output
+    lines = [line for line in output.splitlines() if " vs embedded fake: " in line]
+    assert [line.split()[0] for line in lines] == ["2.16", "Preview", "2.7"]
+    assert all(" 0 failures " in line for line in lines)
+    root = ET.parse(report).getroot()
+    assert root.tag == "testsuites"
+    assert (root.get("failures"), root.get("errors")) == ("0", "0")
+    suites = root.findall("testsuite")
+    assert [suite.get("name") for suite in suites] == [
+        "contract 2.16",
+        "contract Preview",
+        "contract 2.7",
+    ]
+    for suite in suites:
+        properties = {item.get("name"): item.get("value") for item in suite.iter("property")}
+        assert int(properties["cases"] or 0) > 0
+        assert int(properties["checks"] or 0) > 0
+        names = {case.get("name") for case in suite.iter("testcase")}
+        assert {"negative_data_rejection", "response_schema_conformance", "run"} <= names
+
+
+def test_a_server_without_an_allowlist_gets_no_sms(fake: FakeIntercom, server: FakeServer) -> None:
+    code, output = invoke(
+        "--base-url", server.url, "--token", TOKEN, "--version", "2.16", "--max-examples", "20"
+    )
+
+    assert code == 0, output
+    assert "SMS policy: no SMS" in output
+    assert fake.outbox.total == 0
+
+
+def test_the_token_may_come_from_the_environment(fake: FakeIntercom, server: FakeServer) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["contract", "--base-url", server.url, "--version", "2.9", "--max-examples", "10"],
+        env={"INTERCOM_ACCESS_TOKEN": TOKEN},
+    )
+
+    assert result.exit_code == 0, result.output
+
+
+def test_an_allowlist_and_a_cap_bound_what_is_texted(
+    fake: FakeIntercom, server: FakeServer, tmp_path: Path
+) -> None:
+    report = tmp_path / "contract.xml"
+
+    code, output = invoke(
+        "--base-url",
+        server.url,
+        "--token",
+        TOKEN,
+        "--version",
+        "2.16",
+        "--version",
+        "2.12",
+        "--sms-allowlist",
+        ALLOWED,
+        "--max-sms",
+        "4",
+        "--max-examples",
+        "20",
+        "--junit-xml",
+        str(report),
+    )
+
+    assert code == 0, output
+    assert "SMS cap reached" in output
+    assert "2.12 vs " in output
+    assert "not run" in output
+    assert 0 < fake.outbox.total <= 4
+    assert {sms.phone for sms in fake.outbox.messages()} <= set(ALLOWED.split(","))
+    suites = ET.parse(report).getroot().findall("testsuite")
+    assert suites[1].find("testcase/skipped") is not None
+
+
+def test_a_broken_server_fails_the_run(tmp_path: Path) -> None:
+    report = tmp_path / "contract.xml"
+    with FakeServer(broken_app("wrong_result_type"), host="127.0.0.1") as served:  # type: ignore[arg-type]
+        code, output = invoke(
+            "--base-url",
+            served.url,
+            "--token",
+            BROKEN_TOKEN,
+            "--version",
+            "2.16",
+            "--sms-allowlist",
+            ALLOWED,
+            "--max-sms",
+            "200",
+            "--junit-xml",
+            str(report),
+        )
+
+    assert code == 1, output
+    assert "Contract broken for 2.16" in output
+    root = ET.parse(report).getroot()
+    assert root.get("failures") != "0"
+    failing = [
+        case.get("name") for case in root.iter("testcase") if case.find("failure") is not None
+    ]
+    assert "response_schema_conformance" in failing
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "choose one target"),
+        (("--fake", "--base-url", "http://127.0.0.1:9"), "choose one target"),
+        (("--base-url", "http://127.0.0.1:9"), "access token"),
+        (("--fake", "--version", "2.3"), "not a version with its own contract"),
+        (("--fake", "--sms-allowlist", "+15005550006"), "go together"),
+        (("--fake", "--max-sms", "3"), "go together"),
+        (("--fake", "--sms-allowlist", "15005550006", "--max-sms", "3"), "E.164"),
+        (("--fake", "--max-sms", "0", "--sms-allowlist", "+15005550006"), "0"),
+    ],
+)
+def test_usage_errors(args: tuple[str, ...], message: str) -> None:
+    code, output = invoke(*args)
+
+    assert code == 2, output
+    assert message in output
