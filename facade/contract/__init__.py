@@ -11,8 +11,9 @@ cannot send an SMS are made unless an :class:`SmsPolicy` allows some (see ``safe
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from intercom_phone_switch._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .report import junit_xml, summary_line, write_junit
@@ -50,11 +51,4 @@ __all__ = [
     "write_junit",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)

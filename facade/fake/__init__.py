@@ -9,8 +9,9 @@ Names are imported on first use, so that loading the pytest plugin stays cheap.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from intercom_phone_switch._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .app import DEFAULT_TOKEN, FakeIntercom
@@ -68,15 +69,4 @@ __all__ = [
     "classify",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_HOMES])
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)
