@@ -1,0 +1,107 @@
+"""Import time: ``import intercom_phone_switch`` against ``import httpx``, fresh interpreters.
+
+The package imports its public names lazily, so ``import intercom_phone_switch`` alone
+loads almost nothing; ``from intercom_phone_switch import PhoneSwitchClient`` (which
+loads httpx and the client) is measured too, as information.
+
+Each sample is the wall time of a new interpreter running ``python -c "import X"``, less
+the median wall time of ``python -c "pass"`` (the interpreter's own start and exit). The
+three commands run in turn, ``rounds`` times, and each figure is the median. A second run
+with ``-X importtime`` lists, for the report, which modules the package adds beyond those
+httpx imports, the slowest first.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+from .report import Row, Target
+from .support import environment, median
+
+PACKAGE = "intercom_phone_switch"
+BASELINE = "httpx"
+CLIENT = "client"
+
+
+def wall_ns(code: str) -> int:
+    started = time.perf_counter_ns()
+    subprocess.run([sys.executable, "-c", code], check=True, env=environment())
+    return time.perf_counter_ns() - started
+
+
+def import_profile(module: str) -> dict[str, tuple[int, int]]:
+    """Module -> (self us, cumulative us) from ``-X importtime``."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=environment(),
+    )
+    found: dict[str, tuple[int, int]] = {}
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        own, cumulative, name = line.removeprefix("import time:").split("|")
+        found[name.strip()] = (int(own), int(cumulative))
+    return found
+
+
+def added_modules(limit: int = 8) -> list[tuple[str, int]]:
+    """The modules importing the package loads beyond httpx's, by self time (us)."""
+    ours, theirs = import_profile(PACKAGE), import_profile(BASELINE)
+    extra = [(name, own) for name, (own, _) in ours.items() if name not in theirs]
+    return sorted(extra, key=lambda item: item[1], reverse=True)[:limit]
+
+
+def run(rounds: int = 15) -> list[Row]:
+    codes = {
+        "startup": "pass",
+        PACKAGE: f"import {PACKAGE}",
+        BASELINE: f"import {BASELINE}",
+        CLIENT: f"from {PACKAGE} import PhoneSwitchClient",
+    }
+    for code in codes.values():  # write the bytecode caches, warm the file system cache
+        wall_ns(code)
+    samples: dict[str, list[int]] = {name: [] for name in codes}
+    for _ in range(rounds):
+        for name, code in codes.items():
+            samples[name].append(wall_ns(code))
+    startup = median(samples["startup"])
+    ms = {name: (median(samples[name]) - startup) / 1e6 for name in (PACKAGE, BASELINE, CLIENT)}
+    extra = added_modules()
+    ratio = ms[PACKAGE] / ms[BASELINE]
+    section = "import time (fresh interpreter)"
+    details = {
+        "rounds": rounds,
+        "startup_ms": startup / 1e6,
+        "compares": "median wall time of `python -c 'import X'` minus that of `python -c pass`",
+        "modules_added_beyond_httpx_self_us": dict(extra),
+    }
+    return [
+        Row(section, f"import {BASELINE}", ms[BASELINE], "ms", details=details),
+        Row(
+            section,
+            f"import {PACKAGE}",
+            ms[PACKAGE],
+            "ms",
+            reference=f"import {BASELINE}",
+            ratio=ratio,
+            target=Target("<=", 1.2),
+            note=""
+            if ratio <= 1.2 or not extra
+            else "slowest modules it adds beyond httpx's: "
+            + ", ".join(f"{name} {own / 1000:.1f} ms" for name, own in extra[:5]),
+        ),
+        Row(
+            section,
+            f"from {PACKAGE} import PhoneSwitchClient",
+            ms[CLIENT],
+            "ms",
+            reference=f"import {BASELINE}",
+            ratio=ms[CLIENT] / ms[BASELINE],
+            note="informative: what a first call needs imported (httpx included)",
+        ),
+    ]

@@ -1,0 +1,112 @@
+"""Timing helpers and the fake Intercom as a subprocess on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+TOKEN = "bench-token"
+
+
+def environment() -> dict[str, str]:
+    """This process's environment, but free to write bytecode caches, as a user's Python
+    is: timed child interpreters then import from caches, not from source."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the fake server exited with code {process.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"the fake server did not listen on {HOST}:{port} within {timeout} s")
+
+
+def cli_command() -> list[str]:
+    """The console script installed next to this interpreter, else the one on PATH."""
+    beside = Path(sys.executable).parent / "intercom-phone-switch"
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("intercom-phone-switch")
+    if found is None:
+        raise RuntimeError("the intercom-phone-switch console script is not installed")
+    return [found]
+
+
+def peak_rss_kib(pid: int) -> int | None:
+    """The process's peak resident set size (VmHWM) in KiB, where /proc has it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return None
+
+
+@dataclass
+class Server:
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def peak_rss_kib(self) -> int | None:
+        return peak_rss_kib(self.process.pid)
+
+
+@contextlib.contextmanager
+def fake_server(*extra: str, token: str = TOKEN, startup: float = 20.0) -> Iterator[Server]:
+    """Run ``intercom-phone-switch serve`` on a free loopback port; stop it on exit."""
+    port = free_port()
+    command = [*cli_command(), "serve", "--port", str(port), "--token", token, *extra]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        try:
+            try:
+                wait_for_port(port, startup, process)
+            except RuntimeError as exc:
+                process.kill()
+                process.wait(timeout=5)
+                log.seek(0)
+                tail = log.read().decode(errors="replace").strip().splitlines()[-5:]
+                raise RuntimeError(f"{exc}: {' | '.join(tail)}") from None
+            yield Server(port, process)
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+                try:
+                    process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=5)
