@@ -128,9 +128,7 @@ def serve(
         server = make_server(fake, ready, log_level=log_level, http=http)
     except ImportError:
         sock.close()
-        raise click.ClickException(
-            "httptools is not installed: pip install 'intercom-phone-switch[server]'"
-        ) from None
+        raise click.ClickException("httptools does not import here; try --http h11") from None
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:

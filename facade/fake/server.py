@@ -40,8 +40,7 @@ HTTP_CHOICES = ("auto", "h11", "httptools")
 def protocol(http: str = "auto") -> type[asyncio.Protocol]:
     """uvicorn's HTTP/1.1 protocol for ``http``, with the abort hook.
 
-    "auto" takes httptools (about twice as fast; ``pip install
-    intercom-phone-switch[server]``) when it is installed, else h11.
+    "auto" takes httptools (a dependency, about twice as fast) when it imports, else h11.
     """
     if http not in HTTP_CHOICES:
         raise ValueError(f"http must be one of {', '.join(HTTP_CHOICES)}, not {http!r}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -33,6 +34,25 @@ HEADER = (
 )
 SPEC_FILE = "openapi.yaml"
 PROVENANCE_FILE = "provenance.json"
+
+
+@functools.cache
+def _template_cache() -> Any:
+    """One in-memory cache of compiled templates, shared by every version's run."""
+    import jinja2
+
+    class MemoryBytecodeCache(jinja2.BytecodeCache):
+        def __init__(self) -> None:
+            self.compiled: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket: Any) -> None:
+            if bucket.key in self.compiled:
+                bucket.bytecode_from_string(self.compiled[bucket.key])
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+    return MemoryBytecodeCache()
 
 
 class GenerationFailed(RuntimeError):
@@ -67,8 +87,11 @@ def _run_generator(spec: EffectiveSpec, root: Path, output: Path) -> None:
     data = GeneratorData.from_dict(json.loads(json.dumps(spec.document)), config=config)
     if isinstance(data, GeneratorError):
         raise GenerationFailed(f"{spec.version}: {data.header}: {data.detail}")
+    project = Project(openapi=data, config=config)
+    # Every version renders the same templates: compile them once per process.
+    project.env.bytecode_cache = _template_cache()
     with contextlib.redirect_stdout(io.StringIO()):  # the generator narrates each package
-        errors = Project(openapi=data, config=config).build()
+        errors = project.build()
     if errors:
         details = "; ".join(f"{e.level.value} {e.header}: {e.detail}" for e in errors)
         raise GenerationFailed(f"{spec.version}: {details}")
