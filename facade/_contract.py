@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from importlib import resources
-from types import ModuleType
 from typing import Any
 
-__all__ = ["Contract", "load_document"]
+from . import _effective
+from ._effective import resolve, to_json_schema
+
+__all__ = ["Contract"]
 
 _OPERATION = ("paths", "/phone_call_redirects", "post")
 
@@ -34,69 +35,26 @@ _EXACT_TYPES: dict[str, tuple[type, ...]] = {
 _ANNOTATIONS = frozenset({"type", "title", "description", "example", "examples"})
 
 
-def load_document(package: ModuleType) -> dict[str, Any]:
-    """The effective spec shipped inside a generated package."""
-    import yaml
-
-    text = resources.files(package).joinpath("openapi.yaml").read_text(encoding="utf-8")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    document = yaml.load(text, Loader=loader)
-    if not isinstance(document, dict):
-        raise ValueError(f"{package.__name__}/openapi.yaml is not an OpenAPI document")
-    return document
-
-
-def _pointer(document: Mapping[str, Any], ref: str) -> Any:
-    if not ref.startswith("#/"):
-        raise ValueError(f"only local references are supported, not {ref!r}")
-    node: Any = document
-    for part in ref[2:].split("/"):
-        node = node[part.replace("~1", "/").replace("~0", "~")]
-    return node
-
-
-def _deref(document: Mapping[str, Any], node: Any) -> Any:
-    while isinstance(node, Mapping) and "$ref" in node:
-        node = _pointer(document, node["$ref"])
-    return node
-
-
-def to_json_schema(node: Any) -> Any:
-    """An OpenAPI 3.0 schema as JSON Schema draft 4: ``nullable: true`` admits null."""
-    if isinstance(node, list):
-        return [to_json_schema(item) for item in node]
-    if not isinstance(node, Mapping):
-        return node
-    converted = {key: to_json_schema(value) for key, value in node.items() if key != "nullable"}
-    if node.get("nullable") is True:
-        kind = converted.get("type")
-        if isinstance(kind, str):
-            converted["type"] = [kind, "null"]
-        elif "$ref" in converted or "anyOf" in converted or "oneOf" in converted:
-            return {"anyOf": [converted, {"type": "null"}]}
-    return converted
-
-
 class Contract:
     """The rules one Intercom-Version's effective spec sets for a phone switch request."""
 
-    def __init__(self, version: str, document: dict[str, Any]) -> None:
+    def __init__(self, version: str, document: Mapping[str, Any]) -> None:
         self.version = version
         self.document = document
         operation = document
         for key in _OPERATION:
             operation = operation[key]
-        request = _deref(
-            document, operation["requestBody"]["content"]["application/json"]["schema"]
+        request = resolve(
+            operation["requestBody"]["content"]["application/json"]["schema"], document
         )
         properties = request.get("properties", {})
         self.phone_pattern: re.Pattern[str] = re.compile(
-            _deref(document, properties["phone"])["pattern"]
+            resolve(properties["phone"], document)["pattern"]
         )
         attributes = properties.get("custom_attributes")
         #: The schema of custom_attributes (None: this version admits none).
         self.attribute_schema: Mapping[str, Any] | None = (
-            None if attributes is None else _deref(document, attributes)
+            None if attributes is None else resolve(attributes, document)
         )
         self.responses: Mapping[str, Any] = operation.get("responses", {})
         branches = self._value_branches()
@@ -118,8 +76,8 @@ class Contract:
         self._validator: Any = None
 
     @classmethod
-    def load(cls, package: ModuleType, version: str) -> Contract:
-        return cls(version, load_document(package))
+    def load(cls, version: str) -> Contract:
+        return cls(version, _effective.document(version))
 
     def __repr__(self) -> str:
         return f"<Contract of Intercom-Version {self.version}>"
@@ -135,12 +93,12 @@ class Contract:
             return [{"type": kind} for kind in _EXACT_TYPES]
         if values is False:
             return []
-        values = _deref(self.document, values)
+        values = resolve(values, self.document)
         return list(values.get("anyOf") or values.get("oneOf") or [values])
 
     def _branch_name(self, branch: Any) -> str:
         if isinstance(branch, Mapping) and "$ref" in branch:
-            target = _deref(self.document, branch)
+            target = resolve(branch, self.document)
             title = target.get("title") if isinstance(target, Mapping) else None
             return str(title or branch["$ref"].rsplit("/", 1)[-1].replace("_", " ")).lower()
         if isinstance(branch, Mapping) and isinstance(branch.get("type"), str):
@@ -190,7 +148,7 @@ class Contract:
         """HTTP status -> the error_key values its documented examples use."""
         found: dict[int, set[str]] = {}
         for status, response in self.responses.items():
-            response = _deref(self.document, response)
+            response = resolve(response, self.document)
             for media in (response.get("content") or {}).values():
                 examples = [e.get("value") for e in (media.get("examples") or {}).values()]
                 examples.append(media.get("example"))

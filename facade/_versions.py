@@ -83,7 +83,7 @@ class Served:
         """Facts about the contract, read from this version's effective spec."""
         from ._contract import Contract
 
-        return Contract.load(self.package, self.version)
+        return Contract.load(self.version)
 
     def authenticated_client(self, base_url: str, http: object, *, is_async: bool) -> Any:
         """The generated AuthenticatedClient, sending through ``http``.

@@ -20,7 +20,9 @@ from typing import Any
 import schemathesis
 from schemathesis import Case, CheckContext, Response
 
-from .spec import METHOD, PATH, documented_error_keys
+from intercom_phone_switch._effective import METHOD, PATH
+
+from .spec import documented_error_keys
 
 #: The name under which the check appears in results.
 NAME = "refusal_is_documented"

@@ -7,19 +7,14 @@ answers that reject a well-formed request.
 
 from __future__ import annotations
 
-import copy
-import functools
 import re
 from collections.abc import Mapping
-from importlib import resources
 from typing import Any
 
-import yaml
+from intercom_phone_switch import _effective
+from intercom_phone_switch._effective import METHOD, PATH, operation, resolve
+from intercom_phone_switch.generated.registry import HEADER_VALUES, VERSIONS
 
-from intercom_phone_switch.generated.registry import HEADER_VALUES, MODULES, VERSIONS
-
-PATH = "/phone_call_redirects"
-METHOD = "post"
 VERSION_HEADER = "Intercom-Version"
 
 
@@ -43,36 +38,11 @@ def resolve_version(value: str) -> str:
     raise UnknownVersion(f"{value!r} is not a version with its own contract; choose from {choices}")
 
 
-@functools.cache
-def _document(version: str) -> dict[str, Any]:
-    package = f"intercom_phone_switch.generated.{MODULES[version]}"
-    text = resources.files(package).joinpath("openapi.yaml").read_text(encoding="utf-8")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loaded: dict[str, Any] = yaml.load(text, Loader=loader)
-    return loaded
-
-
 def load_document(version: str) -> dict[str, Any]:
     """A fresh copy of the effective spec of ``version`` (callers may change it)."""
     if version not in VERSIONS:
         raise UnknownVersion(f"{version!r} is not a supported version")
-    return copy.deepcopy(_document(version))
-
-
-def operation(document: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The ``POST /phone_call_redirects`` operation of a document."""
-    found: Mapping[str, Any] = document["paths"][PATH][METHOD]
-    return found
-
-
-def resolve(node: Any, document: Mapping[str, Any]) -> Any:
-    """``node`` with its local ``$ref`` followed (once per level, until there is none)."""
-    while isinstance(node, Mapping) and "$ref" in node:
-        target: Any = document
-        for part in str(node["$ref"]).removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
+    return _effective.load_document(version)
 
 
 def request_schema(document: Mapping[str, Any]) -> Mapping[str, Any]:

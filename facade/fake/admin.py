@@ -12,7 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .contract import PATH
+from intercom_phone_switch._effective import PATH
+
 from .endpoint import Message, Receive, Scope, Send
 from .faults import ALL_KINDS, Fault
 from .responses import new_request_id

@@ -7,10 +7,11 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from intercom_phone_switch._effective import PATH
 from intercom_phone_switch.generated.registry import HEADER_VALUES, LATEST_VERSION
 
 from .admin import admin_app
-from .contract import PATH, VersionContract, contracts
+from .contract import VersionContract, contracts
 from .endpoint import PhoneSwitchEndpoint, Receive, Scope, Send
 from .faults import FaultInjector
 from .ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW, RateLimiter

@@ -12,17 +12,12 @@ import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import jsonschema
-import yaml
 
-from intercom_phone_switch.generated.registry import MODULES, VERSIONS
-
-PATH = "/phone_call_redirects"
-
-_OPENAPI_ONLY = ("nullable", "example", "examples", "discriminator", "xml", "externalDocs")
+from intercom_phone_switch._effective import PATH, load_document, resolve, to_json_schema
+from intercom_phone_switch.generated.registry import VERSIONS
 
 
 @dataclass(frozen=True)
@@ -56,28 +51,6 @@ class VersionContract:
         return operation
 
 
-def to_json_schema(schema: Any) -> Any:
-    """An OpenAPI 3.0 schema as JSON Schema (draft 4): ``nullable`` becomes a null type."""
-    if isinstance(schema, list):
-        return [to_json_schema(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    converted = {
-        key: to_json_schema(value)
-        for key, value in schema.items()
-        if key not in _OPENAPI_ONLY and not key.startswith("x-")
-    }
-    if schema.get("nullable") is True:
-        kind = converted.get("type")
-        if isinstance(kind, str):
-            converted["type"] = [kind, "null"]
-        if "enum" in converted:
-            converted["enum"] = [*converted["enum"], None]
-        if kind is None:
-            converted = {"anyOf": [converted, {"type": "null"}]}
-    return converted
-
-
 def _with_components(schema: Mapping[str, Any], document: Mapping[str, Any]) -> dict[str, Any]:
     """``schema`` as one JSON Schema: local $refs inlined (it validates faster), except
     recursive ones, which resolve against the components kept alongside."""
@@ -93,7 +66,7 @@ def _inline(schema: Any, document: Mapping[str, Any], seen: tuple[str, ...]) -> 
         return schema
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/") and ref not in seen:
-        return _inline(copy.deepcopy(dict(_resolve(schema, document))), document, (*seen, ref))
+        return _inline(copy.deepcopy(dict(resolve(schema, document))), document, (*seen, ref))
     return {key: _inline(value, document, seen) for key, value in schema.items()}
 
 
@@ -115,15 +88,6 @@ def _example_keys(value: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return {str(value.get("type")): value}
 
 
-def load_document(version: str) -> dict[str, Any]:
-    """The effective spec of a supported version, as shipped with its generated package."""
-    package = f"intercom_phone_switch.generated.{MODULES[version]}"
-    text = resources.files(package).joinpath("openapi.yaml").read_text(encoding="utf-8")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    document: dict[str, Any] = yaml.load(text, Loader=loader)
-    return document
-
-
 def build_contract(version: str) -> VersionContract:
     document = load_document(version)
     operation = document["paths"][PATH]["post"]
@@ -132,7 +96,7 @@ def build_contract(version: str) -> VersionContract:
     validator_class = jsonschema.Draft4Validator
     validator_class.check_schema(schema)
     sent = operation["responses"]["200"]["content"]["application/json"]
-    result_schema = _resolve(sent["schema"], document)
+    result_schema = resolve(sent["schema"], document)
     example = next(iter(sent["examples"].values()))["value"]
     return VersionContract(
         version=version,
@@ -145,19 +109,6 @@ def build_contract(version: str) -> VersionContract:
             document["components"]["schemas"]["error"]["properties"]["type"]["example"]
         ),
     )
-
-
-def _resolve(schema: Mapping[str, Any], document: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Follow local $refs ("#/components/schemas/x") to the schema they name."""
-    for _ in range(32):
-        ref = schema.get("$ref")
-        if not isinstance(ref, str):
-            return schema
-        node: Any = document
-        for part in ref.removeprefix("#/").split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
-        schema = node
-    raise ValueError(f"$ref chain too long at {schema!r}")
 
 
 @functools.cache

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from jsonschema.exceptions import best_match
 
-from .contract import PATH, VersionContract, dumps
+from intercom_phone_switch._effective import PATH
+
+from .contract import VersionContract, dumps
 from .faults import FaultKind, FaultRecord
 from .phones import PhoneKind, classify
 from .responses import JSON, error_key_body, error_list_body, server_error_message

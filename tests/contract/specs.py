@@ -8,7 +8,8 @@ from typing import Any
 
 from openapi_schema_validator import OAS30Validator
 
-from intercom_phone_switch.contract.spec import load_document, operation
+from intercom_phone_switch._effective import operation
+from intercom_phone_switch.contract.spec import load_document
 
 
 @functools.cache

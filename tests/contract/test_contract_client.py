@@ -33,7 +33,8 @@ from intercom_phone_switch import (
     SmsNotSent,
     UnexpectedResponse,
 )
-from intercom_phone_switch.contract.spec import PATH, header_enum, operation
+from intercom_phone_switch._effective import PATH, operation
+from intercom_phone_switch.contract.spec import header_enum
 from intercom_phone_switch.fake import FakeIntercom
 from intercom_phone_switch.generated.registry import VERSIONS
 

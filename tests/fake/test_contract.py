@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from intercom_phone_switch.fake.contract import (
-    build_contract,
-    contracts,
-    load_document,
-    to_json_schema,
-)
+from intercom_phone_switch._effective import load_document
+from intercom_phone_switch.fake.contract import build_contract, contracts
 from intercom_phone_switch.generated.registry import VERSIONS
 
 CUSTOM_OBJECTS = {
@@ -64,19 +60,3 @@ def test_rebuilding_a_contract_gives_the_same_rules() -> None:
     fresh = build_contract("2.13")
     assert fresh.request_schema() == contracts()["2.13"].request_schema()
     assert fresh.url_prefix == contracts()["2.13"].url_prefix
-
-
-def test_nullable_becomes_a_null_type() -> None:
-    assert to_json_schema({"type": "integer", "nullable": True, "example": 1}) == {
-        "type": ["integer", "null"]
-    }
-    assert to_json_schema({"type": "string", "enum": ["a"], "nullable": True}) == {
-        "type": ["string", "null"],
-        "enum": ["a", None],
-    }
-    assert to_json_schema({"$ref": "#/x", "nullable": True}) == {
-        "anyOf": [{"$ref": "#/x"}, {"type": "null"}]
-    }
-    assert to_json_schema({"x-note": 1, "properties": {"a": {"type": "string"}}}) == {
-        "properties": {"a": {"type": "string"}}
-    }
