@@ -13,6 +13,8 @@ import click
 
 from intercom_phone_switch.generated.registry import VERSIONS
 
+from ._options import region_option, token_option
+
 if TYPE_CHECKING:
     from intercom_phone_switch.contract.results import VersionResult
 
@@ -38,22 +40,11 @@ def _versions(values: tuple[str, ...]) -> list[str]:
 
 @click.command()
 @click.option("--fake", is_flag=True, help="Test the embedded fake Intercom, in this process.")
-@click.option(
-    "--region",
-    type=click.Choice(["us", "eu", "au"]),
-    default=None,
-    help="Test Intercom's servers in this region.",
-)
+@region_option("Test Intercom's servers in this region.")
 @click.option(
     "--base-url", default=None, help="Test this server (a proxy, a fake started with serve)."
 )
-@click.option(
-    "--token",
-    envvar="INTERCOM_ACCESS_TOKEN",
-    default=None,
-    show_envvar=True,
-    help="The access token (better given through the environment variable).",
-)
+@token_option
 @click.option(
     "--version",
     "versions",

@@ -13,6 +13,8 @@ import click
 
 from intercom_phone_switch.generated.registry import HEADER_VALUES, LATEST_VERSION
 
+from ._options import region_option, token_option
+
 #: Exit status when Intercom may or may not have sent the SMS.
 EXIT_DELIVERY_UNKNOWN = 3
 
@@ -50,20 +52,9 @@ def _attribute(text: str) -> tuple[str, Any]:
     type=click.Choice(list(HEADER_VALUES)),
     help="The Intercom-Version header to send.",
 )
-@click.option(
-    "--region",
-    type=click.Choice(["us", "eu", "au"]),
-    default=None,
-    help="Intercom's servers to use (default: us).",
-)
+@region_option("Intercom's servers to use (default: us).")
 @click.option("--base-url", default=None, help="Send to this server instead of a region.")
-@click.option(
-    "--token",
-    envvar="INTERCOM_ACCESS_TOKEN",
-    default=None,
-    show_envvar=True,
-    help="The access token (better given through the environment variable).",
-)
+@token_option
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.pass_context
 def send(
