@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable, Mapping
 from time import perf_counter
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
 import httpx
 
@@ -56,7 +56,8 @@ CustomAttributes = Mapping[str, Any]
 #: "phone" and optionally "custom_attributes".
 BulkItem = str | tuple[str, CustomAttributes | None] | Mapping[str, Any]
 
-_Self = TypeVar("_Self", bound="_Core")
+_Self = TypeVar("_Self", bound="_Core[Any]")
+_HttpClient = TypeVar("_HttpClient", httpx.Client, httpx.AsyncClient)
 
 
 def _token(token: str | None) -> Token:
@@ -115,24 +116,24 @@ class _Call:
             self.body = models.PhoneSwitchRequest(phone=phone, custom_attributes=custom)
 
 
-class _Core:
+class _Core(Generic[_HttpClient]):
     """What the sync and async clients share: settings, checks, mapping, logging."""
 
     _is_async = False
 
     def __init__(
         self,
-        token: str | None,
+        token: str | None = None,
         *,
-        version: str,
-        region: str | None,
-        base_url: str | None,
-        timeout: float | httpx.Timeout | None,
-        max_retries: int,
-        retry_possibly_delivered: bool,
-        deadline: float | None,
-        http_client: httpx.Client | httpx.AsyncClient | None,
-        clock: Clock | None,
+        version: str = _versions.LATEST_VERSION,
+        region: Literal["us", "eu", "au"] | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        retry_possibly_delivered: bool = False,
+        deadline: float | None = 60.0,
+        http_client: _HttpClient | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._token = _token(token)
         self._version = version
@@ -149,12 +150,12 @@ class _Core:
             raise TypeError(f"http_client must be an {kind.__module__}.{kind.__name__}")
         self._owns_http = http_client is None
         if http_client is None:
-            http_client = kind(timeout=timeout)
+            http_client = cast("_HttpClient", kind(timeout=timeout))
             per_request: Any = httpx.USE_CLIENT_DEFAULT
         else:
             # A caller's client keeps its own timeout unless one was passed explicitly.
             per_request = httpx.USE_CLIENT_DEFAULT if timeout is DEFAULT_TIMEOUT else timeout
-        self._http = http_client
+        self._http: _HttpClient = http_client
         route_type = AsyncRoute if self._is_async else Route
         self._route = route_type(http_client, self._base_url, self._token, per_request)  # type: ignore[arg-type]
         self._generated: dict[str, Any] = {}
@@ -254,7 +255,7 @@ class _Core:
         return wait
 
 
-class PhoneSwitchClient(_Core):
+class PhoneSwitchClient(_Core[httpx.Client]):
     """Sends phone switches: an SMS with an Intercom Messenger link to a caller.
 
     Args:
@@ -272,33 +273,6 @@ class PhoneSwitchClient(_Core):
             never closed by this client.
         clock: where the retry policy reads the time and sleeps (for tests).
     """
-
-    def __init__(
-        self,
-        token: str | None = None,
-        *,
-        version: str = _versions.LATEST_VERSION,
-        region: Literal["us", "eu", "au"] | None = None,
-        base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
-        retry_possibly_delivered: bool = False,
-        deadline: float | None = 60.0,
-        http_client: httpx.Client | None = None,
-        clock: Clock | None = None,
-    ) -> None:
-        super().__init__(
-            token,
-            version=version,
-            region=region,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_possibly_delivered=retry_possibly_delivered,
-            deadline=deadline,
-            http_client=http_client,
-            clock=clock,
-        )
 
     def create_phone_switch(
         self,
@@ -343,7 +317,7 @@ class PhoneSwitchClient(_Core):
     def close(self) -> None:
         """Close the connection pool, unless it belongs to a caller's http_client."""
         if self._owns_http:
-            self._http.close()  # type: ignore[union-attr]
+            self._http.close()
 
     def __enter__(self: _Self) -> _Self:
         return self
@@ -357,40 +331,13 @@ class PhoneSwitchClient(_Core):
         self.close()
 
 
-class AsyncPhoneSwitchClient(_Core):
+class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
     """The asyncio twin of PhoneSwitchClient, plus create_phone_switches for bulk sending.
 
     Takes the same arguments, with ``http_client`` an httpx.AsyncClient.
     """
 
     _is_async = True
-
-    def __init__(
-        self,
-        token: str | None = None,
-        *,
-        version: str = _versions.LATEST_VERSION,
-        region: Literal["us", "eu", "au"] | None = None,
-        base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
-        retry_possibly_delivered: bool = False,
-        deadline: float | None = 60.0,
-        http_client: httpx.AsyncClient | None = None,
-        clock: Clock | None = None,
-    ) -> None:
-        super().__init__(
-            token,
-            version=version,
-            region=region,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_possibly_delivered=retry_possibly_delivered,
-            deadline=deadline,
-            http_client=http_client,
-            clock=clock,
-        )
 
     async def create_phone_switch(
         self,
@@ -493,7 +440,7 @@ class AsyncPhoneSwitchClient(_Core):
     async def aclose(self) -> None:
         """Close the connection pool, unless it belongs to a caller's http_client."""
         if self._owns_http:
-            await self._http.aclose()  # type: ignore[union-attr]
+            await self._http.aclose()
 
     async def __aenter__(self: _Self) -> _Self:
         return self
