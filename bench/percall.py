@@ -93,9 +93,9 @@ def raw_httpx(transport: httpx.BaseTransport) -> Call:
 
 
 def generated_client(transport: httpx.BaseTransport) -> Call:
-    from intercom_phone_switch.generated.v2_16 import AuthenticatedClient
-    from intercom_phone_switch.generated.v2_16.api.switch import create_phone_switch
-    from intercom_phone_switch.generated.v2_16.models.phone_switch_request import (
+    from intercom_phone_switch_generated.v2_16 import AuthenticatedClient
+    from intercom_phone_switch_generated.v2_16.api.switch import create_phone_switch
+    from intercom_phone_switch_generated.v2_16.models.phone_switch_request import (
         PhoneSwitchRequest,
     )
 

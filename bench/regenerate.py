@@ -24,7 +24,7 @@ INPUTS = ("openapi.yaml", "overlays", "generator-config.yml")
 TIMED = """
 import sys, time
 from pathlib import Path
-from intercom_phone_switch.spec.generate import generate_all
+from codegen.generate import generate_all
 started = time.perf_counter()
 generate_all(Path(sys.argv[1]))
 print(time.perf_counter() - started)

@@ -6,7 +6,7 @@ import pytest
 
 from intercom_phone_switch.contract.results import VersionResult
 from intercom_phone_switch.contract.runner import Target, run_version
-from intercom_phone_switch.generated.registry import LATEST_VERSION
+from intercom_phone_switch_generated.registry import LATEST_VERSION
 
 from .broken import BROKEN, TOKEN, broken_app
 

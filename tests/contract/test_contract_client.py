@@ -36,7 +36,7 @@ from intercom_phone_switch import (
 from intercom_phone_switch._effective import PATH, operation
 from intercom_phone_switch.contract.spec import header_enum
 from intercom_phone_switch.fake import FakeIntercom
-from intercom_phone_switch.generated.registry import VERSIONS
+from intercom_phone_switch_generated.registry import VERSIONS
 
 from .specs import document, request_validator, response_statuses, response_validator
 

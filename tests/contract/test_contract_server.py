@@ -12,7 +12,7 @@ import pytest
 from intercom_phone_switch.contract.report import details
 from intercom_phone_switch.contract.results import VersionResult
 from intercom_phone_switch.contract.runner import Target, run_version
-from intercom_phone_switch.generated.registry import VERSIONS
+from intercom_phone_switch_generated.registry import VERSIONS
 
 pytestmark = pytest.mark.contract
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from intercom_phone_switch.fake import FakeIntercom
-from intercom_phone_switch.generated.registry import HEADER_VALUES, VERSIONS
+from intercom_phone_switch_generated.registry import HEADER_VALUES, VERSIONS
 
 from .specs import response_validator
 

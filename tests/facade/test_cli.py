@@ -12,7 +12,7 @@ from phone_fakes import LANDLINE, MOBILE, TOKEN, FakeIntercom
 from intercom_phone_switch._versions import served
 from intercom_phone_switch.cli import main
 from intercom_phone_switch.commands.versions import differences, header_values, what_differs
-from intercom_phone_switch.generated.registry import HEADER_VALUES, LATEST_VERSION, VERSIONS
+from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSION, VERSIONS
 
 
 def send(intercom: FakeIntercom, *args: str, token: str | None = TOKEN) -> tuple[int, str, str]:

@@ -21,7 +21,7 @@ from intercom_phone_switch import (
     PhoneSwitchClient,
     RateLimit,
 )
-from intercom_phone_switch.generated.registry import HEADER_VALUES, MODULES
+from intercom_phone_switch_generated.registry import HEADER_VALUES, MODULES
 
 Make = Callable[..., PhoneSwitchClient]
 MakeAsync = Callable[..., AsyncPhoneSwitchClient]
@@ -52,7 +52,7 @@ def test_every_version_sends_its_header_through_its_package(
         rate_limit=RateLimit(limit=1666, remaining=1665, reset=1_700_000_010),
         attempts=1,
     )
-    served_by = f"intercom_phone_switch.generated.{MODULES[HEADER_VALUES[value]]}"
+    served_by = f"intercom_phone_switch_generated.{MODULES[HEADER_VALUES[value]]}"
     assert f"{served_by}.api.switch.create_phone_switch" in sys.modules
 
 

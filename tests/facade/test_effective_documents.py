@@ -12,7 +12,7 @@ from intercom_phone_switch._effective import (
     resolve,
     to_json_schema,
 )
-from intercom_phone_switch.generated.registry import VERSIONS
+from intercom_phone_switch_generated.registry import VERSIONS
 
 
 @pytest.mark.parametrize("version", VERSIONS)

@@ -29,7 +29,7 @@ from intercom_phone_switch import (
 )
 from intercom_phone_switch import errors as error_module
 from intercom_phone_switch._versions import served
-from intercom_phone_switch.generated.registry import VERSIONS
+from intercom_phone_switch_generated.registry import VERSIONS
 
 Make = Callable[..., PhoneSwitchClient]
 REQUEST_ID = "3c1b2f8e-8a43-4f0e-9d55-5f7c2d9b6e10"

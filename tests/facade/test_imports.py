@@ -29,7 +29,7 @@ def test_import_loads_nothing_heavy() -> None:
         import json, sys
         import intercom_phone_switch
         loaded = sorted(m for m in sys.modules if m.split(".")[0] in {[*HEAVY, "httpx"]!r})
-        generated = "intercom_phone_switch.generated."
+        generated = "intercom_phone_switch_generated."
         versions = sorted(m for m in sys.modules if m.startswith(generated))
         print(json.dumps({{"loaded": loaded, "versions": versions}}))
         """
@@ -57,7 +57,7 @@ def test_a_client_works_without_the_heavy_libraries_until_a_call() -> None:
         AsyncPhoneSwitchClient("token")
         client.close()
         versions = sorted(
-            m.split(".")[2] for m in sys.modules if m.startswith("intercom_phone_switch.generated.")
+            m.split(".")[1] for m in sys.modules if m.startswith("intercom_phone_switch_generated.")
         )
         print(json.dumps({{"versions": versions, "supported": len(SUPPORTED_VERSIONS)}}))
         """
@@ -79,7 +79,7 @@ def test_a_call_imports_only_the_version_it_uses() -> None:
         with PhoneSwitchClient("token", version="2.3", http_client=http) as client:
             client.create_phone_switch("+353832345678", {"plan": "pro"})
         packages = sorted({
-            m.split(".")[2] for m in sys.modules if m.startswith("intercom_phone_switch.generated.")
+            m.split(".")[1] for m in sys.modules if m.startswith("intercom_phone_switch_generated.")
         })
         print(json.dumps({"packages": packages}))
         """

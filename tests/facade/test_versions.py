@@ -8,7 +8,7 @@ import intercom_phone_switch
 from intercom_phone_switch import LATEST_VERSION, SUPPORTED_VERSIONS, UnsupportedVersion
 from intercom_phone_switch._client import REGIONS
 from intercom_phone_switch._versions import resolve, served
-from intercom_phone_switch.generated import registry
+from intercom_phone_switch_generated import registry
 
 
 def test_supported_versions_are_the_registrys_header_values() -> None:
@@ -26,7 +26,7 @@ def test_supported_versions_are_the_registrys_header_values() -> None:
 def test_each_value_is_served_by_the_registrys_package(value: str) -> None:
     version = resolve(value)
     assert version == registry.HEADER_VALUES[value]
-    assert served(version).module == f"intercom_phone_switch.generated.{registry.MODULES[version]}"
+    assert served(version).module == f"intercom_phone_switch_generated.{registry.MODULES[version]}"
 
 
 def test_versions_without_a_description_are_served_by_the_oldest() -> None:

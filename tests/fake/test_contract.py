@@ -6,7 +6,7 @@ import pytest
 
 from intercom_phone_switch._effective import load_document
 from intercom_phone_switch.fake.contract import build_contract, contracts
-from intercom_phone_switch.generated.registry import VERSIONS
+from intercom_phone_switch_generated.registry import VERSIONS
 
 CUSTOM_OBJECTS = {
     "orders": {"type": "order.list", "instances": [{"id": "1", "external_created_at": None}]}

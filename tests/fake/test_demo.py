@@ -10,7 +10,7 @@ from rich.console import Console
 from intercom_phone_switch.cli import main
 from intercom_phone_switch.commands.demo import run_demo
 from intercom_phone_switch.fake import FakeIntercom
-from intercom_phone_switch.generated.registry import VERSIONS
+from intercom_phone_switch_generated.registry import VERSIONS
 
 ERRORS = (
     "InvalidPhoneNumber",

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from intercom_phone_switch.fake import DEFAULT_TOKEN, ConnectionDropped, FakeIntercom
 from intercom_phone_switch.fake.contract import contracts
-from intercom_phone_switch.generated.registry import HEADER_VALUES, LATEST_VERSION, VERSIONS
+from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSION, VERSIONS
 
 MOBILE = "+353832345678"
 LANDLINE = "+40241100100"

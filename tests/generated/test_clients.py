@@ -10,7 +10,7 @@ from types import ModuleType
 import httpx
 import pytest
 
-from intercom_phone_switch.generated.registry import MODULES, VERSIONS
+from intercom_phone_switch_generated.registry import MODULES, VERSIONS
 
 URL = "http://via.intercom.io/msgr/1add3dd1-a75e-4a96-96fd-984d16aba059"
 ERROR_LIST = {
@@ -21,7 +21,7 @@ ERROR_LIST = {
 
 
 def package(version: str) -> ModuleType:
-    return importlib.import_module(f"intercom_phone_switch.generated.{MODULES[version]}")
+    return importlib.import_module(f"intercom_phone_switch_generated.{MODULES[version]}")
 
 
 def call(version: str, status: int, payload: object, sent: list[httpx.Request] | None = None):

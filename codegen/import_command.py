@@ -1,0 +1,154 @@
+"""``python -m codegen.import_command``: import one of Intercom's published descriptions.
+
+A maintainer command (``nox -s import_spec -- VERSION PATH_OR_URL``): it writes the stored
+spec or an overlay, regenerates generated/ and shows what changed for a client.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .importer import ImportResult
+
+_ROOT = click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The project folder holding openapi.yaml and overlays/.",
+)
+
+
+def _report(console: Console, result: ImportResult, changed: list[str]) -> None:
+    fired = ", ".join(result.fired) or "none"
+    console.print(f"[bold]Intercom-Version {result.version}[/]: corrections applied: {fired}")
+    if result.not_fired:
+        console.print(f"  conditions not met (nothing to correct): {', '.join(result.not_fired)}")
+    if result.dangling:
+        console.print(f"  references leading nowhere upstream: {', '.join(result.dangling)}")
+    if result.promoted:
+        console.print(
+            f"  {result.version} is newer than {result.previous_stored}: it becomes openapi.yaml"
+            " and every other overlay is written against it"
+        )
+    if changed:
+        console.print("  files changed: " + ", ".join(changed))
+    else:
+        console.print("  every file is already what the import writes")
+
+
+@click.command("import-spec")
+@click.argument("version", required=False)
+@click.argument("source", metavar="[PATH_OR_URL]", required=False)
+@_ROOT
+@click.option(
+    "--generate/--no-generate",
+    default=True,
+    show_default=True,
+    help="Regenerate generated/ when a file changed.",
+)
+@click.option(
+    "--check", is_flag=True, help="Write nothing; exit 1 if the import would change a file."
+)
+@click.option(
+    "--normalize",
+    is_flag=True,
+    help="Import nothing: write openapi.yaml and the overlays again as an import would "
+    "(after editing them by hand). Their contracts do not change.",
+)
+def import_spec(
+    version: str | None,
+    source: str | None,
+    root: Path,
+    generate: bool,
+    check: bool,
+    normalize: bool,
+) -> None:
+    """Import Intercom's published description of VERSION from PATH_OR_URL.
+
+    Keeps POST /phone_call_redirects and what it references, applies our corrections,
+    puts our prose on it and writes overlays/VERSION.yaml (or openapi.yaml, for the
+    newest stable version), then regenerates the clients and shows what changed for
+    a client.
+    """
+    import httpx
+    import yaml
+    from rich.console import Console
+
+    from intercom_phone_switch import _spec_diff as contract_diff
+
+    from . import importer
+    from .effective import SpecError, build
+
+    console = Console()
+    root = root.resolve()
+    if normalize:
+        if version is not None or source is not None:
+            raise click.UsageError("--normalize takes no VERSION or PATH_OR_URL")
+        _normalize(console, root, check, generate)
+        return
+    if version is None or source is None:
+        raise click.UsageError("VERSION and PATH_OR_URL are required (or --normalize)")
+    try:
+        before = {spec.version: spec.document for spec in build(root)}
+        description = importer.load_description(source)
+        result = importer.plan_import(root, version, description)
+    except (importer.SpecImportError, SpecError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    except (httpx.HTTPError, yaml.YAMLError) as exc:
+        raise click.ClickException(f"cannot read {source}: {exc}") from exc
+    changed = result.changes(root)
+    _report(console, result, changed)
+    if check:
+        if changed:
+            raise click.ClickException("the import would change: " + ", ".join(changed))
+        return
+    importer.write(root, result)
+    baseline = version if version in before else result.previous_stored
+    changes = contract_diff.diff(before[baseline], result.document)
+    console.print(contract_diff.table(changes, baseline, version))
+    if generate and changed:
+        _generate(console, root)
+
+
+def _normalize(console: Console, root: Path, check: bool, generate: bool) -> None:
+    from . import importer
+    from .effective import SpecError
+
+    try:
+        files = importer.plan_normalize(root)
+    except (SpecError, OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    changed = [
+        name for name, text in files.items() if (root / name).read_text(encoding="utf-8") != text
+    ]
+    if check:
+        if changed:
+            raise click.ClickException("not as an import writes them: " + ", ".join(changed))
+        console.print("openapi.yaml and the overlays are as an import writes them")
+        return
+    for name in changed:
+        (root / name).write_text(files[name], encoding="utf-8")
+    console.print("rewritten: " + (", ".join(changed) or "nothing"))
+    if generate and changed:
+        _generate(console, root)
+
+
+def _generate(console: Console, root: Path) -> None:
+    from .generate import GenerationFailed, generate_all
+
+    try:
+        specs = generate_all(root)
+    except GenerationFailed as exc:
+        raise click.ClickException(f"generation failed: {exc}") from exc
+    console.print(f"regenerated generated/ for {len(specs)} versions")
+
+
+if __name__ == "__main__":
+    import_spec(prog_name="python -m codegen.import_command")

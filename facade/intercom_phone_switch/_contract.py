@@ -1,0 +1,157 @@
+"""Facts about one version's contract, read from its effective spec.
+
+Each generated package ships the effective spec it was generated from
+(``generated/<module>/openapi.yaml``). The client's input checks read their rules from it:
+the phone pattern, the custom attribute schema and its allowed value types, the documented
+error keys and the servers. Nothing here repeats a fact of the contract by hand.
+
+A Contract is built once per version and process; checking a call's input costs a regex
+match and, for custom attributes, a type lookup per value. jsonschema is imported and the
+schema compiled only when a value is not a plain JSON scalar (a custom object instance list,
+or something that will be rejected).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from . import _effective
+from ._effective import resolve, to_json_schema
+
+__all__ = ["Contract"]
+
+#: JSON Schema type name -> the Python types that are exactly that JSON type. Subclasses
+#: (an IntEnum, a str subclass) are left to jsonschema, which decides with isinstance.
+_EXACT_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+}
+_ANNOTATIONS = frozenset({"type", "title", "description", "example", "examples"})
+
+
+class Contract:
+    """The rules one Intercom-Version's effective spec sets for a phone switch request."""
+
+    def __init__(self, version: str, document: Mapping[str, Any]) -> None:
+        self.version = version
+        self.document = document
+        operation = _effective.operation(document)
+        request = resolve(
+            operation["requestBody"]["content"]["application/json"]["schema"], document
+        )
+        properties = request.get("properties", {})
+        self.phone_pattern: re.Pattern[str] = re.compile(
+            resolve(properties["phone"], document)["pattern"]
+        )
+        attributes = properties.get("custom_attributes")
+        #: The schema of custom_attributes (None: this version admits none).
+        self.attribute_schema: Mapping[str, Any] | None = (
+            None if attributes is None else resolve(attributes, document)
+        )
+        self.responses: Mapping[str, Any] = operation.get("responses", {})
+        branches = self._value_branches()
+        #: Human names of the value types custom attributes admit, in the spec's order.
+        self.value_types: tuple[str, ...] = tuple(self._branch_name(b) for b in branches)
+        self._exact: frozenset[type] = frozenset(
+            python
+            for branch in branches
+            if isinstance(branch, Mapping)
+            and set(branch) <= _ANNOTATIONS
+            and branch.get("type") in _EXACT_TYPES
+            for python in _EXACT_TYPES[branch["type"]]
+        )
+        #: Whether the schema constrains nothing but the values' types, so that a value of
+        #: an exactly matching JSON type needs no further check.
+        self._values_only = self.attribute_schema is not None and set(
+            self.attribute_schema
+        ) <= _ANNOTATIONS | {"additionalProperties"}
+        self._validator: Any = None
+
+    @classmethod
+    def load(cls, version: str) -> Contract:
+        return cls(version, _effective.document(version))
+
+    def __repr__(self) -> str:
+        return f"<Contract of Intercom-Version {self.version}>"
+
+    # -- custom attributes ---------------------------------------------------------------
+
+    def _value_branches(self) -> list[Any]:
+        schema = self.attribute_schema
+        if schema is None:
+            return []
+        values = schema.get("additionalProperties", True)
+        if values is True or values == {}:
+            return [{"type": kind} for kind in _EXACT_TYPES]
+        if values is False:
+            return []
+        values = resolve(values, self.document)
+        return list(values.get("anyOf") or values.get("oneOf") or [values])
+
+    def _branch_name(self, branch: Any) -> str:
+        if isinstance(branch, Mapping) and "$ref" in branch:
+            target = resolve(branch, self.document)
+            title = target.get("title") if isinstance(target, Mapping) else None
+            return str(title or branch["$ref"].rsplit("/", 1)[-1].replace("_", " ")).lower()
+        if isinstance(branch, Mapping) and isinstance(branch.get("type"), str):
+            return str(branch["type"])
+        return str(branch.get("title", "value")) if isinstance(branch, Mapping) else "value"
+
+    def problem(self, attributes: Mapping[str, object]) -> tuple[str | None, str | None] | None:
+        """None when the spec allows ``attributes``, else (attribute name or None, detail).
+
+        The detail is jsonschema's message about a part of a value, or None when the value
+        as a whole matches none of the allowed types.
+        """
+        exact = self._exact
+        if self._values_only:
+            for name, value in attributes.items():
+                if type(value) not in exact:
+                    found = self._first_error({name: value})
+                    if found is not None:
+                        return found
+            return None
+        if self.attribute_schema is None:
+            return None, f"Intercom-Version {self.version} describes no custom attributes"
+        return self._first_error(attributes)
+
+    def _first_error(self, instance: Mapping[str, object]) -> tuple[str | None, str | None] | None:
+        from jsonschema.exceptions import best_match
+
+        error = best_match(self._compiled().iter_errors(instance))
+        if error is None:
+            return None
+        path = list(error.absolute_path)
+        return (str(path[0]) if path else None), (error.message if len(path) > 1 else None)
+
+    def _compiled(self) -> Any:
+        if self._validator is None:
+            from jsonschema import Draft4Validator
+
+            schema = dict(to_json_schema(self.attribute_schema))
+            # Keep the document's components beside the schema so local $refs resolve.
+            schema["components"] = to_json_schema(self.document.get("components", {}))
+            self._validator = Draft4Validator(schema)
+        return self._validator
+
+    # -- answers and servers -------------------------------------------------------------
+
+    def error_keys(self) -> dict[int, frozenset[str]]:
+        """HTTP status -> the error_key values its documented examples use."""
+        found: dict[int, set[str]] = {}
+        for status, response in self.responses.items():
+            response = resolve(response, self.document)
+            for media in (response.get("content") or {}).values():
+                examples = [e.get("value") for e in (media.get("examples") or {}).values()]
+                examples.append(media.get("example"))
+                for example in examples:
+                    if isinstance(example, Mapping) and isinstance(example.get("error_key"), str):
+                        found.setdefault(int(status), set()).add(example["error_key"])
+        return {status: frozenset(keys) for status, keys in found.items()}
+
+    def servers(self) -> list[str]:
+        return [str(server["url"]) for server in self.document.get("servers", [])]

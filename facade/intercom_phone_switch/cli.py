@@ -1,0 +1,56 @@
+"""The ``intercom-phone-switch`` console script.
+
+Each subcommand lives in its own module under ``intercom_phone_switch.commands`` and is
+imported only when it runs, so ``--help`` and quick commands stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Any
+
+import click
+
+from ._extras import MissingExtra
+
+#: Subcommand name -> "module:attribute" of its click command.
+COMMANDS: dict[str, str] = {
+    "send": "intercom_phone_switch.commands.send:send",
+    "versions": "intercom_phone_switch.commands.versions:versions",
+    "serve": "intercom_phone_switch.commands.serve:serve",
+    "demo": "intercom_phone_switch.commands.demo:demo",
+    "contract": "intercom_phone_switch.commands.contract:contract",
+    "diff": "intercom_phone_switch.commands.diff:diff",
+}
+
+
+class _LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MissingExtra as missing:  # a command of an extra that is not installed
+            click.echo(f"{ctx.command_path}: {missing}", err=True)
+            ctx.exit(2)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(
+            name
+            for name, target in COMMANDS.items()
+            if importlib.util.find_spec(target.split(":")[0]) is not None
+        )
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None or cmd_name not in self.list_commands(ctx):
+            return None
+        module, attribute = target.split(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="intercom-phone-switch")
+def main() -> None:
+    """Send Intercom phone switches, run a fake Intercom, check the contract."""

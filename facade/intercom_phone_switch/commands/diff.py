@@ -1,0 +1,98 @@
+"""``intercom-phone-switch diff OLD NEW``: what changes for a client between two versions.
+
+Reads the effective specs installed with the package, so it works from a plain install:
+"what changes for my code if I move from 2.12 to 2.13". OLD and NEW may also be paths to
+OpenAPI documents (JSON; YAML when PyYAML is installed).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from intercom_phone_switch_generated.registry import HEADER_VALUES, VERSIONS
+
+
+def _document(name: str) -> dict[str, Any]:
+    from intercom_phone_switch import _effective
+
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml", ".json") and path.is_file():
+        return _read_file(path)
+    version = name if name in VERSIONS else HEADER_VALUES.get(name)
+    if version is None:
+        raise click.BadParameter(
+            f"{name!r} is neither an installed version ({', '.join(VERSIONS)}) nor an "
+            "OpenAPI file (.json, .yaml)"
+        )
+    return _effective.load_document(version)
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.BadParameter(f"cannot read {path}: {exc}") from None
+    if path.suffix == ".json":
+        try:
+            document = json.loads(text)
+        except ValueError as exc:
+            raise click.BadParameter(f"{path} is not JSON: {exc}") from None
+    else:
+        try:
+            import yaml
+        except ImportError:
+            raise click.BadParameter(
+                f"reading {path} needs PyYAML: pip install pyyaml (or pass a .json file)"
+            ) from None
+        try:
+            document = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise click.BadParameter(f"{path} is not YAML: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
+        raise click.BadParameter(f"{path} is not an OpenAPI document")
+    return document
+
+
+@click.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON, not as a table.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write the changes as JSON to this file.",
+)
+@click.option("--fail-on-breaking", is_flag=True, help="Exit 1 when a change is breaking.")
+def diff(old: str, new: str, as_json: bool, output: Path | None, fail_on_breaking: bool) -> None:
+    """What changes for a client going from version OLD to version NEW.
+
+    OLD and NEW are installed versions (2.12, Preview...) or paths to OpenAPI files.
+    Each change is marked breaking or not for a client written against OLD.
+    """
+    from intercom_phone_switch import _spec_diff
+
+    try:
+        changes = _spec_diff.diff(_document(old), _document(new))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise click.UsageError(f"cannot compare {old} and {new}: {exc}") from None
+    report = _spec_diff.to_json(changes, old, new)
+    if output is not None:
+        try:
+            output.write_text(report, encoding="utf-8")
+        except OSError as exc:
+            raise click.UsageError(f"cannot write {output}: {exc}") from None
+    if as_json:
+        click.echo(report, nl=False)
+    elif changes:
+        from rich.console import Console
+
+        Console(soft_wrap=True).print(_spec_diff.table(changes, old, new))
+    else:
+        click.echo(f"No contract changes from {old} to {new}.")
+    if fail_on_breaking and any(change.breaking for change in changes):
+        sys.exit(1)

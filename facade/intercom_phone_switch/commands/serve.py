@@ -1,0 +1,137 @@
+"""``intercom-phone-switch serve``: run the fake Intercom on a port until interrupted."""
+
+from __future__ import annotations
+
+import click
+
+from intercom_phone_switch.fake.faults import FaultKind
+from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSION
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on; 0 picks a free one.",
+)
+@click.option(
+    "--token",
+    "tokens",
+    multiple=True,
+    metavar="TOKEN",
+    help="An access token to accept (repeatable). Default: fake-intercom-token.",
+)
+@click.option(
+    "--default-version",
+    default=LATEST_VERSION,
+    show_default=True,
+    type=click.Choice(list(HEADER_VALUES)),
+    help="The workspace's version, for requests without an Intercom-Version header.",
+)
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(1),
+    default=None,
+    help="Calls per token in each window (default: Intercom's 1666 per 10 seconds).",
+)
+@click.option(
+    "--rate-limit-window",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Window length in seconds (default 10).",
+)
+@click.option(
+    "--outbox-cap",
+    type=click.IntRange(1),
+    default=10_000,
+    show_default=True,
+    help="How many sent SMS the outbox keeps.",
+)
+@click.option(
+    "--fault-probability",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Inject a random fault into this share of requests.",
+)
+@click.option(
+    "--fault-kind",
+    "fault_kinds",
+    multiple=True,
+    type=click.Choice([kind.value for kind in FaultKind]),
+    help="A kind of random fault (repeatable). Default: every kind.",
+)
+@click.option("--fault-seed", type=int, default=None, help="Seed of the random faults.")
+@click.option(
+    "--http",
+    type=click.Choice(["auto", "h11", "httptools"]),
+    default="auto",
+    show_default=True,
+    help="uvicorn's HTTP implementation; auto takes httptools when it is installed.",
+)
+@click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+def serve(
+    host: str,
+    port: int,
+    tokens: tuple[str, ...],
+    default_version: str,
+    rate_limit: int | None,
+    rate_limit_window: float | None,
+    outbox_cap: int,
+    fault_probability: float,
+    fault_kinds: tuple[str, ...],
+    fault_seed: int | None,
+    http: str,
+    log_level: str,
+) -> None:
+    """Run the fake Intercom on HOST:PORT; print its URL once it answers.
+
+    The admin API (outbox, contacts, faults, reset, settings) is under /__fake__.
+    """
+    from intercom_phone_switch.fake import DEFAULT_TOKEN, FakeIntercom
+    from intercom_phone_switch.fake.faults import ALL_KINDS
+    from intercom_phone_switch.fake.ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW
+    from intercom_phone_switch.fake.server import bind, make_server, url_of
+
+    fake = FakeIntercom(
+        tokens=tokens or (DEFAULT_TOKEN,),
+        default_version=default_version,
+        rate_limit=rate_limit or DEFAULT_LIMIT,
+        rate_limit_window=rate_limit_window or DEFAULT_WINDOW,
+        outbox_cap=outbox_cap,
+    )
+    if fault_probability:
+        fake.faults.randomly(fault_probability, kinds=fault_kinds or ALL_KINDS, seed=fault_seed)
+    try:
+        sock = bind(host, port)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
+    url = url_of(sock)
+
+    def ready() -> None:
+        click.echo(url)
+        click.echo(
+            f"fake Intercom ready: POST {url}/phone_call_redirects, admin under {url}/__fake__;"
+            f" accepting {len(fake.tokens)} token(s). Ctrl-C stops it.",
+            err=True,
+        )
+
+    try:
+        server = make_server(fake, ready, log_level=log_level, http=http)
+    except ImportError:
+        sock.close()
+        raise click.ClickException("httptools does not import here; try --http h11") from None
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it handled; the server has already stopped
+    finally:
+        sock.close()

@@ -1,0 +1,102 @@
+"""``intercom-phone-switch versions``: the supported versions, what serves them, what differs.
+
+The second table is read from each version's effective spec (the openapi.yaml shipped in
+its generated package): the header values it lists, the custom attribute value types it
+admits, and the parts of the contract that differ from the newest stable version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import click
+
+#: The schema naming the Intercom-Version header values; it differs in every version by
+#: construction, so it has a column of its own instead of a mention in "differs".
+_VERSION_SCHEMA = "intercom_version"
+
+
+def header_values(document: Mapping[str, Any]) -> str:
+    """The Intercom-Version values a version's spec lists, as "first-last, others"."""
+    listed = [str(v) for v in document["components"]["schemas"][_VERSION_SCHEMA]["enum"]]
+    numeric = [v for v in listed if v.replace(".", "").isdigit()]
+    named = [v for v in listed if v not in numeric]
+    parts = [f"{numeric[0]}-{numeric[-1]}"] if numeric else []
+    return ", ".join(parts + named)
+
+
+def differences(document: Mapping[str, Any], latest: Mapping[str, Any]) -> list[str]:
+    """The parts of ``document`` that differ from ``latest`` (info and versions aside)."""
+    found: list[str] = []
+    for key in sorted(set(document) | set(latest)):
+        if key in ("info", "components") or key.startswith("x-"):
+            continue
+        if document.get(key) != latest.get(key):
+            found.append(key)
+    schemas = document.get("components", {}).get("schemas", {})
+    latest_schemas = latest.get("components", {}).get("schemas", {})
+    for name in sorted(set(schemas) | set(latest_schemas)):
+        if name == _VERSION_SCHEMA:
+            continue
+        if name not in schemas:
+            found.append(f"no {name}")
+        elif name not in latest_schemas:
+            found.append(f"adds {name}")
+        elif schemas[name] != latest_schemas[name]:
+            found.append(f"{name} differs")
+    return found
+
+
+def what_differs() -> list[tuple[str, str, str, str]]:
+    """(version, header values listed, custom attribute values, differences) per version."""
+    from intercom_phone_switch._versions import served
+    from intercom_phone_switch_generated.registry import LATEST_VERSION, VERSIONS
+
+    latest = served(LATEST_VERSION).contract.document
+    rows: list[tuple[str, str, str, str]] = []
+    for version in VERSIONS:
+        contract = served(version).contract
+        if version == LATEST_VERSION:
+            differs = "(the newest stable version)"
+        else:
+            differs = "; ".join(differences(contract.document, latest)) or "nothing"
+        rows.append(
+            (
+                version,
+                header_values(contract.document),
+                ", ".join(contract.value_types) or "none",
+                differs,
+            )
+        )
+    return rows
+
+
+@click.command()
+def versions() -> None:
+    """List every Intercom-Version, the generated package serving it, and what differs."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSION, MODULES
+
+    console = Console()
+    table = Table(title="Intercom-Version values")
+    table.add_column("header value")
+    table.add_column("served by")
+    table.add_column("package")
+    for value, version in HEADER_VALUES.items():
+        note = " (latest stable)" if value == LATEST_VERSION else ""
+        table.add_row(value + note, version, f"intercom_phone_switch_generated.{MODULES[version]}")
+    console.print(table)
+
+    differ = Table(
+        title=f"What differs (from each version's effective spec, against {LATEST_VERSION})"
+    )
+    differ.add_column("version")
+    differ.add_column("header values it lists")
+    differ.add_column("custom attribute values")
+    differ.add_column(f"differs from {LATEST_VERSION}")
+    for row in what_differs():
+        differ.add_row(*row)
+    console.print(differ)

@@ -1,0 +1,345 @@
+"""The semantic diff: what changes for a client, and whether it breaks it."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from rich.console import Console
+
+from intercom_phone_switch._effective import load_document
+from intercom_phone_switch._spec_diff import Change, diff, table, to_json
+from intercom_phone_switch.commands.diff import diff as diff_command
+from intercom_phone_switch_generated.registry import MODULES, VERSIONS
+
+GENERATED = Path(__file__).resolve().parents[2] / "generated" / "intercom_phone_switch_generated"
+SPECS = {version: load_document(version) for version in VERSIONS}
+SCHEMA = "#/components/schemas/"
+
+
+def rows(changes: list[Change]) -> list[tuple[str, str, str, bool]]:
+    return [(c.location, c.change, c.detail, c.breaking) for c in changes]
+
+
+def test_2_12_to_2_13() -> None:
+    assert rows(diff(SPECS["2.12"], SPECS["2.13"])) == [
+        ("header Intercom-Version", "enum widened", "new values: 2.13", False),
+        ("header Intercom-Version", "default changed", "2.12 -> 2.13", False),
+        (
+            "request body: custom_attributes.*",
+            "type narrowed",
+            "no longer: integer, number, boolean",
+            True,
+        ),
+    ]
+
+
+def test_2_11_to_2_12() -> None:
+    assert rows(diff(SPECS["2.11"], SPECS["2.12"])) == [
+        ("header Intercom-Version", "enum widened", "new values: 2.12", False),
+        ("header Intercom-Version", "enum narrowed", "values gone: Preview", True),
+        ("header Intercom-Version", "default changed", "2.11 -> 2.12", False),
+        (
+            "request body: custom_attributes.*",
+            "type widened",
+            "now also: custom_object_instance_list",
+            False,
+        ),
+    ]
+
+
+@pytest.mark.parametrize("version", list(SPECS))
+def test_a_version_does_not_differ_from_itself(version: str) -> None:
+    assert diff(SPECS[version], SPECS[version]) == []
+
+
+def test_prose_is_not_a_change() -> None:
+    changed = copy.deepcopy(SPECS["2.16"])
+    changed["components"]["schemas"]["phone_switch"]["description"] = "Other words."
+    changed["paths"]["/phone_call_redirects"]["post"]["summary"] = "Other words."
+    assert diff(SPECS["2.16"], changed) == []
+
+
+# -- synthetic contracts, one change at a time ------------------------------------------
+
+
+def contract(
+    request: dict[str, Any], answer: dict[str, Any], responses: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "openapi": "3.0.3",
+        "paths": {
+            "/things": {
+                "post": {
+                    "parameters": [
+                        {"name": "X-Mode", "in": "header", "schema": {"type": "string"}}
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": SCHEMA + "request"}}},
+                    },
+                    "responses": responses
+                    or {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {"schema": {"$ref": SCHEMA + "answer"}}
+                            },
+                        }
+                    },
+                }
+            }
+        },
+        "components": {"schemas": {"request": request, "answer": answer}},
+    }
+
+
+REQUEST = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {
+        "name": {"type": "string"},
+        "size": {"type": "integer"},
+        "kind": {"type": "string", "enum": ["a", "b"]},
+    },
+}
+ANSWER = {
+    "type": "object",
+    "required": ["id", "state"],
+    "properties": {
+        "id": {"type": "string"},
+        "state": {"type": "string", "enum": ["on", "off"]},
+        "note": {"type": "string"},
+    },
+}
+BASE = contract(REQUEST, ANSWER)
+
+
+def changed(
+    path: str | tuple[str, ...], value: Any = None, *, delete: bool = False
+) -> dict[str, Any]:
+    document = copy.deepcopy(BASE)
+    *parents, last = path.split("/") if isinstance(path, str) else path
+    node = document
+    for step in parents:
+        node = node[step]
+    if delete:
+        del node[last]
+    else:
+        node[last] = value
+    return document
+
+
+S = "components/schemas"
+OP = ("paths", "/things", "post")
+
+
+@pytest.mark.parametrize(
+    ("new", "expected"),
+    [
+        pytest.param(
+            changed(f"{S}/request/properties/colour", {"type": "string"}),
+            [("request body: colour", "field added", "optional", False)],
+            id="request-optional-field-added",
+        ),
+        pytest.param(
+            changed(f"{S}/request/required", ["name", "size"]),
+            [("request body: size", "became required", "", True)],
+            id="request-field-became-required",
+        ),
+        pytest.param(
+            changed(f"{S}/request/required", []),
+            [("request body: name", "became optional", "", False)],
+            id="request-field-became-optional",
+        ),
+        pytest.param(
+            changed(f"{S}/request/properties/size", delete=True),
+            [("request body: size", "field removed", "", True)],
+            id="request-field-removed",
+        ),
+        pytest.param(
+            changed(f"{S}/request/properties/kind/enum", ["a"]),
+            [("request body: kind", "enum narrowed", "values gone: b", True)],
+            id="request-enum-narrowed",
+        ),
+        pytest.param(
+            changed(f"{S}/request/properties/kind/enum", ["a", "b", "c"]),
+            [("request body: kind", "enum widened", "new values: c", False)],
+            id="request-enum-widened",
+        ),
+        pytest.param(
+            changed(f"{S}/request/properties/size", {"type": "string"}),
+            [("request body: size", "type changed", "integer -> string", True)],
+            id="request-type-changed",
+        ),
+        pytest.param(
+            changed(
+                f"{S}/request/properties/size", {"anyOf": [{"type": "integer"}, {"type": "string"}]}
+            ),
+            [("request body: size", "type widened", "now also: string", False)],
+            id="request-type-widened",
+        ),
+        pytest.param(
+            changed(f"{S}/request/properties/name", {"type": "string", "pattern": "^[a-z]+$"}),
+            [("request body: name", "pattern changed", "none -> ^[a-z]+$", True)],
+            id="request-pattern-added",
+        ),
+        pytest.param(
+            changed(f"{S}/answer/properties/state/enum", ["on", "off", "broken"]),
+            [("response 200: state", "enum widened", "new values: broken", True)],
+            id="response-enum-widened",
+        ),
+        pytest.param(
+            changed(f"{S}/answer/properties/state/enum", ["on"]),
+            [("response 200: state", "enum narrowed", "values gone: off", False)],
+            id="response-enum-narrowed",
+        ),
+        pytest.param(
+            changed(f"{S}/answer/properties/when", {"type": "integer"}),
+            [("response 200: when", "field added", "optional", False)],
+            id="response-field-added",
+        ),
+        pytest.param(
+            changed(f"{S}/answer/properties/note", delete=True),
+            [("response 200: note", "field removed", "", True)],
+            id="response-field-removed",
+        ),
+        pytest.param(
+            changed(f"{S}/answer/required", ["id"]),
+            [("response 200: state", "became optional", "", True)],
+            id="response-field-no-longer-guaranteed",
+        ),
+        pytest.param(
+            changed(f"{S}/answer/properties/note", {"type": "string", "nullable": True}),
+            [("response 200: note", "type widened", "now also: null", True)],
+            id="response-nullable-added",
+        ),
+        pytest.param(
+            changed(f"{S}/answer/properties/id", {"type": "string", "format": "uuid"}),
+            [("response 200: id", "format changed", "none -> uuid", True)],
+            id="response-format-added",
+        ),
+        pytest.param(
+            changed(f"{S}/answer/additionalProperties", False),
+            [("response 200", "other fields refused", "", False)],
+            id="response-closed",
+        ),
+        pytest.param(
+            changed(
+                (*OP, "responses", "429"),
+                {"description": "slow down", "content": {"application/json": {"schema": {}}}},
+            ),
+            [("response 429", "status added", "", False)],
+            id="status-added",
+        ),
+        pytest.param(
+            changed((*OP, "parameters"), []),
+            [("header X-Mode", "parameter removed", "", True)],
+            id="parameter-removed",
+        ),
+        pytest.param(
+            changed(
+                (*OP, "parameters"),
+                [
+                    {"name": "X-Mode", "in": "header", "schema": {"type": "string"}},
+                    {
+                        "name": "X-Key",
+                        "in": "header",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                ],
+            ),
+            [("header X-Key", "parameter added", "required", True)],
+            id="required-parameter-added",
+        ),
+        pytest.param(
+            changed((*OP, "requestBody", "required"), False),
+            [("request body", "became optional", "", False)],
+            id="body-optional",
+        ),
+    ],
+)
+def test_each_change_and_its_classification(
+    new: dict[str, Any], expected: list[tuple[str, str, str, bool]]
+) -> None:
+    assert rows(diff(BASE, new)) == expected
+
+
+def test_status_removed_breaks() -> None:
+    removed = copy.deepcopy(BASE)
+    removed["paths"]["/things"]["post"]["responses"]["404"] = {"description": "none"}
+    assert rows(diff(removed, BASE)) == [("response 404", "status removed", "", True)]
+
+
+def test_reference_cycles_terminate() -> None:
+    node = {"type": "object", "properties": {"child": {"$ref": SCHEMA + "answer"}}}
+    old = contract(REQUEST, node)
+    new = copy.deepcopy(old)
+    new["components"]["schemas"]["answer"]["properties"]["extra"] = {"type": "string"}
+    assert rows(diff(old, new)) == [("response 200: extra", "field added", "optional", False)]
+
+
+# -- output ------------------------------------------------------------------------------
+
+
+def test_json_report() -> None:
+    changes = diff(SPECS["2.12"], SPECS["2.13"])
+    report = json.loads(to_json(changes, "2.12", "2.13"))
+    assert report["from"] == "2.12"
+    assert report["to"] == "2.13"
+    assert report["breaking"] == 1
+    assert report["changes"][2] == {
+        "location": "request body: custom_attributes.*",
+        "change": "type narrowed",
+        "detail": "no longer: integer, number, boolean",
+        "breaking": True,
+        "direction": "request",
+    }
+
+
+def test_table_lists_every_change() -> None:
+    console = Console(record=True, width=120)
+    console.print(table(diff(SPECS["2.12"], SPECS["2.13"]), "2.12", "2.13"))
+    text = console.export_text()
+    assert "Contract changes from 2.12 to 2.13" in text
+    assert "no longer: integer, number, boolean" in text
+    assert "3 changes, 1 breaking for a client" in text
+
+
+def test_cli_table_and_json(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(diff_command, ["2.12", "2.13"], terminal_width=140)
+    assert result.exit_code == 0, result.output
+    assert "type narrowed" in result.output
+    output = tmp_path / "changes.json"
+    args = ["2.12", "2.13", "--json", "--output", str(output)]
+    result = runner.invoke(diff_command, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == json.loads(output.read_text())
+    assert json.loads(result.output)["breaking"] == 1
+
+
+def test_cli_fails_on_breaking_when_asked() -> None:
+    runner = CliRunner()
+    args = ["--fail-on-breaking"]
+    assert runner.invoke(diff_command, ["2.12", "2.13", *args]).exit_code == 1
+    assert runner.invoke(diff_command, ["2.13", "2.14", *args]).exit_code == 0
+
+
+def test_cli_compares_a_file_with_a_version(tmp_path: Path) -> None:
+    spec = GENERATED / MODULES["2.13"] / "openapi.json"
+    result = CliRunner().invoke(diff_command, [str(spec), "2.13"])
+    assert result.exit_code == 0, result.output
+    assert "No contract changes" in result.output
+
+
+def test_cli_names_the_supported_versions_for_an_unknown_one() -> None:
+    result = CliRunner().invoke(diff_command, ["2.12", "9.9"])
+    assert result.exit_code != 0
+    assert "'9.9' is neither an installed version" in result.output
+    assert "Preview" in result.output
