@@ -225,6 +225,8 @@ def generate_all(root: Path) -> list[EffectiveSpec]:
         encoding="utf-8",
     )
     (generated / "registry.py").write_text(registry_source(specs), encoding="utf-8")
+    # PEP 561: type checkers read the generated packages' annotations too.
+    (generated / "py.typed").write_text("", encoding="utf-8")
     return specs
 
 

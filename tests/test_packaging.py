@@ -90,6 +90,7 @@ def test_the_wheel_holds_the_two_packages_and_no_maintainer_tooling(wheel: Path)
     assert tops == {"intercom_phone_switch", "intercom_phone_switch_generated"}
     assert not [n for n in names if "codegen" in n or "openapi_python_client" in n]
     assert "intercom_phone_switch/py.typed" in names
+    assert "intercom_phone_switch_generated/py.typed" in names
     for module in MODULES.values():
         assert f"intercom_phone_switch_generated/{module}/openapi.json" in names
         assert f"intercom_phone_switch_generated/{module}/provenance.json" in names
