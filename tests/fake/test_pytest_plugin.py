@@ -18,7 +18,7 @@ from intercom_phone_switch.fake import FakeIntercom, FakeServer
 
 def test_the_plugin_is_registered() -> None:
     plugins = {ep.name: ep.value for ep in entry_points(group="pytest11")}
-    assert plugins["intercom_phone_switch"] == "intercom_phone_switch.fake.pytest_plugin"
+    assert plugins["intercom_phone_switch"] == "intercom_phone_switch._pytest_entry"
 
 
 def test_client_fixture_talks_to_the_fake(
@@ -81,3 +81,51 @@ def test_a_users_suite_gets_the_fixtures(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
+
+
+USERS_TESTS = """
+import asyncio
+
+import pytest
+
+from intercom_phone_switch import InvalidCustomAttributes
+
+
+@pytest.fixture
+def fake_intercom_client_options():
+    return {"version": "2.13", "max_retries": 0}
+
+
+def test_the_client_options_choose_the_version(fake_intercom, fake_intercom_client):
+    switch = fake_intercom_client.create_phone_switch("+353832345678", {"plan": "pro"})
+    assert switch.version == "2.13"
+    assert fake_intercom.outbox.last().version == "2.13"
+    with pytest.raises(InvalidCustomAttributes):
+        fake_intercom_client.create_phone_switch("+353832345678", {"seats": 3})
+
+
+def test_the_async_client(fake_intercom, fake_intercom_async_client):
+    async def send():
+        return await fake_intercom_async_client.create_phone_switch("+353832345678")
+
+    switch = asyncio.run(send())
+    assert switch.version == "2.13"
+    assert fake_intercom.outbox.total == 1
+
+
+def test_the_token_of_the_fake(fake_intercom):
+    assert isinstance(fake_intercom.token, str)
+    assert fake_intercom.token in fake_intercom.tokens
+"""
+
+
+def test_a_users_suite_with_pytester(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_user=USERS_TESTS)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+
+
+def test_the_fake_names_a_token_it_accepts() -> None:
+    assert FakeIntercom(tokens=["b", "a"]).token == "a"
+    with pytest.raises(ValueError, match="accepts no token"):
+        _ = FakeIntercom(tokens=[]).token

@@ -129,6 +129,14 @@ class FakeIntercom:
 
         return FakeServer(self, host=host, port=port, http=http).start()
 
+    @property
+    def token(self) -> str:
+        """A token this fake accepts (the first of ``tokens`` in sorted order), for clients
+        and tests that need one; ValueError when it accepts none."""
+        if not self.tokens:
+            raise ValueError("the fake accepts no token")
+        return min(self.tokens)
+
     def __repr__(self) -> str:
         return (
             f"<FakeIntercom tokens={len(self.tokens)} default_version={self.default_version!r}"

@@ -23,10 +23,8 @@ BASE_URL = "http://fake-intercom.invalid"
 
 
 def token_of(fake: FakeIntercom) -> str:
-    """A token the fake accepts (the first in sorted order)."""
-    if not fake.tokens:
-        raise ValueError("the fake accepts no token")
-    return min(fake.tokens)
+    """A token the fake accepts (its ``token``)."""
+    return fake.token
 
 
 @contextlib.contextmanager

@@ -5,10 +5,13 @@ test suite:
 
 - ``fake_intercom``: a fresh FakeIntercom for each test; override
   ``fake_intercom_options`` to pass it settings (tokens, rate_limit, ...).
-- ``fake_intercom_client``: a PhoneSwitchClient already pointed at it. Its httpx client
+- ``fake_intercom_client``: a PhoneSwitchClient already pointed at it, made with
+  ``fake_intercom_client_options`` (override it to choose the version, retries...). Its httpx client
   calls the fake in-process (:class:`FakeTransport`: the app runs on a private event loop
   thread), so no port is opened, nothing can collide, and injected faults, timeouts and
   dropped connections reach the client as the same httpx errors a network gives.
+- ``fake_intercom_async_client``: the same as an AsyncPhoneSwitchClient, for async tests
+  (any runner: pytest-asyncio, anyio, or ``asyncio.run`` in a plain test).
 - ``fake_intercom_server``: the same fake on a real 127.0.0.1 port (uvicorn in a thread),
   for code that takes a URL, another process, or a different HTTP stack.
 
@@ -23,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from intercom_phone_switch import PhoneSwitchClient
+    from intercom_phone_switch import AsyncPhoneSwitchClient, PhoneSwitchClient
 
     from .app import FakeIntercom
     from .server import FakeServer
@@ -44,12 +47,45 @@ def fake_intercom(fake_intercom_options: dict[str, Any]) -> FakeIntercom:
 
 
 @pytest.fixture
-def fake_intercom_client(fake_intercom: FakeIntercom) -> Iterator[PhoneSwitchClient]:
+def fake_intercom_client_options() -> dict[str, Any]:
+    """Keyword arguments for the fixture clients (``version``, ``max_retries``, ``token``...);
+    override it to change them."""
+    return {}
+
+
+@pytest.fixture
+def fake_intercom_client(
+    fake_intercom: FakeIntercom, fake_intercom_client_options: dict[str, Any]
+) -> Iterator[PhoneSwitchClient]:
     """A PhoneSwitchClient calling ``fake_intercom`` in-process, with a token it accepts."""
     from .clients import fake_client
 
-    with fake_client(fake_intercom) as client:
+    with fake_client(fake_intercom, **fake_intercom_client_options) as client:
         yield client
+
+
+@pytest.fixture
+def fake_intercom_async_client(
+    fake_intercom: FakeIntercom, fake_intercom_client_options: dict[str, Any]
+) -> Iterator[AsyncPhoneSwitchClient]:
+    """An AsyncPhoneSwitchClient calling ``fake_intercom`` in-process. It binds to no event
+    loop until used, so any async test runner can await it; it is closed afterwards."""
+    import asyncio
+
+    import httpx
+
+    from intercom_phone_switch import AsyncPhoneSwitchClient
+
+    from .clients import BASE_URL
+
+    options = dict(fake_intercom_client_options)
+    token = options.pop("token", None) or fake_intercom.token
+    http = httpx.AsyncClient(transport=fake_intercom.async_transport())
+    client = AsyncPhoneSwitchClient(token, base_url=BASE_URL, http_client=http, **options)
+    try:
+        yield client
+    finally:
+        asyncio.run(http.aclose())
 
 
 @pytest.fixture
