@@ -27,6 +27,12 @@ def first_line(process: subprocess.Popen[str], timeout: float = 30.0) -> str:
     return process.stdout.readline().strip()
 
 
+def close_pipes(process: subprocess.Popen[str]) -> None:
+    for pipe in (process.stdout, process.stderr):
+        if pipe is not None:
+            pipe.close()
+
+
 @pytest.fixture
 def served() -> Iterator[tuple[str, subprocess.Popen[str]]]:
     process = subprocess.Popen(
@@ -59,6 +65,7 @@ def served() -> Iterator[tuple[str, subprocess.Popen[str]]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        close_pipes(process)
 
 
 def test_serve_prints_its_url_and_answers(served: tuple[str, subprocess.Popen[str]]) -> None:
@@ -111,6 +118,7 @@ def test_serve_with_random_faults() -> None:
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=15)
+        close_pipes(process)
 
 
 def test_serve_refuses_a_port_in_use() -> None:
