@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-USER_SCRIPT = '''
+USER_SCRIPT = """
 from __future__ import annotations
 
 import httpx
@@ -45,7 +45,7 @@ with fake_client(fake) as client:
     print(send(client, "+353832345678"), LATEST_VERSION)
 with PhoneSwitchClient("t", http_client=httpx.Client(transport=fake.transport())) as other:
     print(send(other, "+353832345678"))
-'''
+"""
 
 
 @pytest.fixture
