@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+import intercom_phone_switch
 from intercom_phone_switch.fake import FakeIntercom
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,5 +167,13 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
     for name, html in reference.items():
         for role in (":param ", ":meth:", ":class:", ":mod:", ":returns:"):
             assert role not in html, f"reST markup {role!r} in reference/{name}"
+    # Every public name of the package has its entry in the reference.
+    headings = {
+        anchor.rsplit(".", 1)[-1].lower()
+        for html in reference.values()
+        for anchor in re.findall(r'<h[1-6][^>]* id="([^"]+)"', html)
+    }
+    public = {name for name in intercom_phone_switch.__all__ if not name.startswith("__")}
+    assert not {name for name in public if name.lower() not in headings}, "not in the reference"
     changelog = (site / "changelog.html").read_text(encoding="utf-8")
     assert "Unreleased" in changelog
