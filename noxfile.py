@@ -140,6 +140,24 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site, built strictly (any warning fails) into build/docs."""
+    _install(session, "docs")
+    site = ROOT / "build" / "docs"
+    session.run(
+        "mkdocs",
+        "build",
+        "--strict",
+        "--config-file",
+        str(ROOT / "mkdocs.yml"),
+        "--site-dir",
+        str(site),
+        env={"NO_MKDOCS_2_WARNING": "1"},
+    )
+    session.log(f"open {site / 'index.html'}")
+
+
+@nox.session
 def build(session: nox.Session) -> None:
     """Build the sdist and wheel into dist/."""
     session.install("build")

@@ -28,19 +28,21 @@ DEFAULT_TOKEN = "fake-intercom-token"
 class FakeIntercom:
     """An Intercom workspace in memory, serving ``POST /phone_call_redirects``.
 
-    The instance is an ASGI app. Run it in-process with :meth:`transport` (sync) or
-    :meth:`async_transport`, or on a port with :meth:`serve`. Everything it knows about
+    The instance is an ASGI app. Run it in-process with ``transport()`` (sync) or
+    ``async_transport()``, or on a port with ``serve()``. Everything it knows about
     the API comes from each supported version's effective spec.
 
-    :param tokens: the access tokens it accepts.
-    :param default_version: the workspace's API version, used when a request carries no
-        ``Intercom-Version`` header; any value Intercom accepts.
-    :param rate_limit: calls per token in each window; ``rate_limit_window`` seconds long.
-    :param outbox_cap: how many sent SMS the outbox keeps (the oldest go first).
-    :param contacts_cap: how many contacts are kept (the least recently updated go first).
-    :param fault_log_cap: how many injected faults the fault log keeps.
-    :param max_body_bytes: larger request bodies get a 400.
-    :param clock: the UNIX time in seconds; rate limit windows and timestamps follow it.
+    Args:
+        tokens: the access tokens it accepts.
+        default_version: the workspace's API version, used when a request carries no
+            ``Intercom-Version`` header; any value Intercom accepts.
+        rate_limit: calls per token in each window; ``rate_limit_window`` seconds long.
+        rate_limit_window: the length of a rate limit window, in seconds.
+        outbox_cap: how many sent SMS the outbox keeps (the oldest go first).
+        contacts_cap: how many contacts are kept (the least recently updated go first).
+        fault_log_cap: how many injected faults the fault log keeps.
+        max_body_bytes: larger request bodies get a 400.
+        clock: the UNIX time in seconds; rate limit windows and timestamps follow it.
     """
 
     def __init__(

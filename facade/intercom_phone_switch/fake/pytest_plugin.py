@@ -6,8 +6,8 @@ test suite:
 - ``fake_intercom``: a fresh FakeIntercom for each test; override
   ``fake_intercom_options`` to pass it settings (tokens, rate_limit, ...).
 - ``fake_intercom_client``: a PhoneSwitchClient already pointed at it, made with
-  ``fake_intercom_client_options`` (override it to choose the version, retries...). Its httpx client
-  calls the fake in-process (:class:`FakeTransport`: the app runs on a private event loop
+  ``fake_intercom_client_options`` (override it to choose the version, retries...). Its
+  httpx client calls the fake in-process (``FakeTransport``: the app runs on a private event loop
   thread), so no port is opened, nothing can collide, and injected faults, timeouts and
   dropped connections reach the client as the same httpx errors a network gives.
 - ``fake_intercom_async_client``: the same as an AsyncPhoneSwitchClient, for async tests
