@@ -91,6 +91,15 @@ class RateLimiter:
             self._used[key] = (start, used)
         return Quota(True, self._limit, self._limit - used, reset)
 
+    def usage(self) -> list[tuple[str, Quota]]:
+        """Each key's budget in the current window, keys in the order first seen."""
+        now = self._clock()
+        start = math.floor(now / self._window) * self._window
+        reset = math.ceil(start + self._window)
+        with self._lock:
+            used = [(key, taken if at == start else 0) for key, (at, taken) in self._used.items()]
+        return [(key, Quota(n < self._limit, self._limit, self._limit - n, reset)) for key, n in used]
+
     def reset(self) -> None:
         with self._lock:
             self._used.clear()
