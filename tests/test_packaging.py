@@ -43,6 +43,8 @@ def test_wheel_installs_and_imports_every_version(tmp_path: Path) -> None:
         "    assert (pathlib.Path(pkg.__file__).parent / 'provenance.json').is_file()\n"
         "root = pathlib.Path(intercom_phone_switch.__file__).parent\n"
         "assert (root / 'py.typed').is_file()\n"
+        "for name in ('index.html', 'msgr.html', 'app.js', 'style.css', 'icon.svg'):\n"
+        "    assert (root / 'fake' / 'static' / name).is_file(), name\n"
         "assert 'site-packages' in str(root), root\n"
         "print(len(MODULES))\n"
     )

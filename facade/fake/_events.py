@@ -8,6 +8,7 @@ increment when nobody waits, so the endpoint's speed does not depend on it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 
 
@@ -30,10 +31,9 @@ class Changes:
             waiters = tuple(self._waiters) if self._waiters else ()
         for loop, event in waiters:
             if not event.is_set():
-                try:
+                # RuntimeError: that loop is closed, and its waiter gone with it.
+                with contextlib.suppress(RuntimeError):
                     loop.call_soon_threadsafe(event.set)
-                except RuntimeError:  # that loop is closed; its waiter is gone
-                    pass
 
     async def wait(self, seen: int, timeout: float) -> int:
         """The revision once it differs from ``seen``, or after ``timeout`` seconds."""

@@ -100,7 +100,6 @@ def snapshot(fake: FakeIntercom, phone: str = "") -> dict[str, Any]:
         messages = [sms for sms in messages if needle and needle in sms.phone]
     contacts = fake.contacts.all()
     faults = fake.faults
-    limiter = fake.rate_limiter
     return {
         "revision": fake.changes.revision,
         "outbox": {
@@ -159,7 +158,9 @@ def rate_limits(fake: FakeIntercom) -> dict[str, Any]:
 
 def _quiet_for(fake: FakeIntercom) -> float:
     """How long an event stream may wait: until the next window ends, at most MAX_SILENCE."""
-    resets = [quota.reset for _, quota in fake.rate_limiter.usage() if quota.remaining < quota.limit]
+    resets = [
+        quota.reset for _, quota in fake.rate_limiter.usage() if quota.remaining < quota.limit
+    ]
     if not resets:
         return MAX_SILENCE
     return min(MAX_SILENCE, max(MIN_INTERVAL, min(resets) - fake.clock() + 0.05))
@@ -216,13 +217,14 @@ def messenger_page(fake: FakeIntercom, sms: SentSms | None) -> str:
     contact = fake.contacts.get(sms.phone)
     merged = contact.custom_attributes if contact is not None else sms.custom_attributes
     phone = html.escape(sms.phone)
+    sent_at = html.escape(sms.sent_at.isoformat())
     body = (
         f'<p class="bubble">Hi! You just called us from <strong>{phone}</strong>.'
         " Carry on here: a teammate sees what you told us on the phone.</p>"
         '<section aria-labelledby="handoff"><h2 id="handoff">Hand-off</h2>'
         '<ol class="handoff"><li>Phone call</li><li>SMS with this link to'
         f" <strong>{phone}</strong></li><li>This Messenger conversation</li></ol>"
-        f'<dl class="facts"><dt>Sent</dt><dd><time datetime="{html.escape(sms.sent_at.isoformat())}">'
+        f'<dl class="facts"><dt>Sent</dt><dd><time datetime="{sent_at}">'
         f"{html.escape(sms.sent_at.strftime('%Y-%m-%d %H:%M:%S UTC'))}</time></dd>"
         f"<dt>Intercom-Version</dt><dd>{html.escape(sms.version)}</dd>"
         f"<dt>Request id</dt><dd><code>{html.escape(sms.request_id)}</code></dd></dl></section>"

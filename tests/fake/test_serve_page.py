@@ -63,7 +63,9 @@ def serve() -> Iterator[Callable[..., subprocess.Popen[str]]]:
             _stop(process)
 
 
-def test_serve_prints_the_page_and_links_to_its_own_messenger_pages(serve: Callable[..., subprocess.Popen[str]]) -> None:
+def test_serve_prints_the_page_and_links_to_its_own_messenger_pages(
+    serve: Callable[..., subprocess.Popen[str]],
+) -> None:
     process = serve()
     url = first_line(process)
     assert f"outbox page {url}/" in _lines_until(process.stderr, "ready")[-1]

@@ -45,7 +45,8 @@ function attributeChips(attributes) {
   const entries = Object.entries(attributes || {});
   if (!entries.length) return el("p", {class: "muted small"}, "no custom attributes");
   return el("ul", {class: "chips"}, ...entries.map(([key, value]) =>
-    el("li", {}, el("span", {class: "key"}, key), el("span", {class: "value"}, asText(value)))));
+    el("li", {}, el("span", {class: "key"}, key), el("span", {class: "eq"}, " = "),
+      el("span", {class: "value"}, asText(value)))));
 }
 
 function attributeList(attributes) {
