@@ -78,6 +78,7 @@ class FakeIntercom:
         self._sequence = itertools.count(1)
         self._endpoint = PhoneSwitchEndpoint(self)
         self.changes = Changes()
+        # Everything but the endpoint: the web outbox in front of the admin API.
         self._admin = page_app(self, admin_app(self, self._endpoint))
 
     # -- settings ---------------------------------------------------------------------------
@@ -134,18 +135,16 @@ class FakeIntercom:
 
     # -- ASGI ------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == PATH:
-            try:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
+            await self._admin(scope, receive, send)  # the page and reads: they change nothing
+            return
+        try:
+            if scope["method"] == "POST" and scope["path"] == PATH:
                 await self._endpoint(scope, receive, send)
-            finally:
-                self.changes.notify()
-        elif scope["type"] == "http" and scope["method"] not in ("GET", "HEAD"):
-            try:
+            else:
                 await self._admin(scope, receive, send)
-            finally:
-                self.changes.notify()
-        else:
-            await self._admin(scope, receive, send)
+        finally:
+            self.changes.notify()  # the page's event streams then show what changed
 
     # -- running it ---------------------------------------------------------------------------
     def transport(self) -> FakeTransport:

@@ -44,15 +44,21 @@ def missing() -> str | None:
     return None
 
 
+def require_browser() -> None:
+    """Skip (outside CI) or fail (with CI=true) when the browser tests cannot run."""
+    reason = missing()
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
 # Per module, not per session: while Playwright's sync API runs, its event loop is the
 # thread's running loop, and other tests' asyncio.run() would refuse to start.
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    reason = missing()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests cannot run in CI: {reason}")
-        pytest.skip(reason)
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
