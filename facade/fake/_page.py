@@ -134,7 +134,6 @@ def snapshot(fake: FakeIntercom, phone: str = "") -> dict[str, Any]:
             "tokens": len(fake.tokens),
             "messenger_url": fake.messenger_url,
         },
-        "now": fake.clock(),
     }
 
 

@@ -60,7 +60,9 @@ function attributeList(attributes) {
 // -- rendering -------------------------------------------------------------------------------
 let state = null;
 let lastData = "";
+// The SMS already shown by this event stream: the others are new and flash once.
 const seen = new Set();
+let primed = false;
 
 // Re-render a list, keeping keyboard focus on the element with the same data-key.
 function replaceList(container, items) {
@@ -83,7 +85,8 @@ function isLocal(sms) {
 }
 
 function renderMessages(outbox) {
-  const fresh = seen.size > 0 || outbox.messages.length === 0;
+  const fresh = primed;
+  primed = true;
   const items = outbox.messages.map((sms) => {
     const href = safeHref(sms.url);
     const isNew = fresh && !seen.has(sms.request_id);
@@ -248,6 +251,7 @@ function syncFaultForm() {
 
 function injectFault(event) {
   event.preventDefault();
+  if (!state) return;
   const kind = state.faults.kinds.find((k) => k.kind === $("#fault-kind").value);
   if (!kind) return;
   const fault = {kind: kind.kind};
@@ -264,6 +268,9 @@ let source = null;
 
 function connect() {
   if (source) source.close();
+  seen.clear();
+  primed = false;
+  lastData = "";
   const phone = $("#filter").value;
   source = new EventSource(`/__fake__/events?phone=${encodeURIComponent(phone)}`);
   const live = $("#live");
@@ -300,14 +307,10 @@ function onFilter() {
 document.addEventListener("DOMContentLoaded", () => {
   $("#filter").value = new URL(window.location.href).searchParams.get("phone") || "";
   $("#filter").addEventListener("input", onFilter);
-  $("#clear-outbox").addEventListener("click", () => {
-    seen.clear();
-    admin("DELETE", "outbox", undefined, "Outbox cleared.");
-  });
-  $("#reset").addEventListener("click", () => {
-    seen.clear();
-    admin("POST", "reset", undefined, "Workspace reset: outbox, contacts, faults and budgets.");
-  });
+  $("#clear-outbox").addEventListener("click", () =>
+    admin("DELETE", "outbox", undefined, "Outbox cleared."));
+  $("#reset").addEventListener("click", () =>
+    admin("POST", "reset", undefined, "Workspace reset: outbox, contacts, faults and budgets."));
   $("#fault-form").addEventListener("submit", injectFault);
   $("#fault-kind").addEventListener("change", syncFaultForm);
   $("#stop-faults").addEventListener("click", () =>
