@@ -94,6 +94,8 @@ def test_the_wheel_holds_the_two_packages_and_no_maintainer_tooling(wheel: Path)
     for module in MODULES.values():
         assert f"intercom_phone_switch_generated/{module}/openapi.json" in names
         assert f"intercom_phone_switch_generated/{module}/provenance.json" in names
+    for name in ("index.html", "msgr.html", "app.js", "style.css", "icon.svg"):
+        assert f"intercom_phone_switch/fake/static/{name}" in names  # the web outbox
     license_files = [n for n in names if n.endswith("licenses/LICENSE")]
     assert license_files, "the MIT license ships in the wheel"
 

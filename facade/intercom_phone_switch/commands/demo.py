@@ -3,7 +3,9 @@
 Starts the fake on a free 127.0.0.1 port, sends one phone switch through the client for
 every supported Intercom-Version, shows the answers and the fake's outbox, then provokes
 one of each error the client raises and shows its message. Needs no account and no
-network. Exit status 0 when everything behaved as expected, 1 otherwise.
+network. Exit status 0 when everything behaved as expected, 1 otherwise. With
+``--keep-serving`` the fake stays up afterwards, its outbox page open for a look, until
+Ctrl-C.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,7 +43,12 @@ class Outcome:
 
 
 @click.command()
-def demo() -> None:
+@click.option(
+    "--keep-serving",
+    is_flag=True,
+    help="Keep the fake running afterwards, with its outbox page, until Ctrl-C.",
+)
+def demo(keep_serving: bool) -> None:
     """Send phone switches for every version to a local fake Intercom, and show each error."""
     from rich.console import Console
 
@@ -48,7 +56,7 @@ def demo() -> None:
     if not console.is_terminal:
         # Piped (under nox, say): wide enough that URLs and request ids fit on one line.
         console = Console(width=max(console.width, 160))
-    raise SystemExit(run_demo(console))
+    raise SystemExit(run_demo(console, keep_serving=threading.Event() if keep_serving else None))
 
 
 def phone(index: int) -> str:
@@ -68,18 +76,35 @@ def _quiet_client_logs() -> Iterator[None]:
         log.setLevel(level)
 
 
-def run_demo(console: Console, fake: FakeIntercom | None = None) -> int:
-    """Run the demo against ``fake`` (a new one by default); 0 if all went as expected."""
+def run_demo(
+    console: Console, fake: FakeIntercom | None = None, keep_serving: threading.Event | None = None
+) -> int:
+    """Run the demo against ``fake`` (a new one by default); 0 if all went as expected.
+
+    With ``keep_serving``, the fake keeps running afterwards (its Messenger links point at
+    it) until that event is set or Ctrl-C.
+    """
     from intercom_phone_switch.fake import FakeIntercom
 
     if fake is None:
         fake = FakeIntercom(tokens=[TOKEN])
     fake.tokens = fake.tokens | {TOKEN}
     with _quiet_client_logs(), fake.serve() as server:
+        if keep_serving is not None:
+            fake.messenger_url = server.url
         console.print(f"[bold]Fake Intercom[/bold] listening on {server.url}")
         outcomes = _send_every_version(console, fake, server.url)
         _show_outbox(console, fake)
         outcomes += _provoke_errors(console, fake, server.url)
+        status = _summary(console, outcomes)
+        if keep_serving is not None:
+            console.print(f"The outbox page: {server.url}/ (Ctrl-C stops the fake)")
+            with contextlib.suppress(KeyboardInterrupt):
+                keep_serving.wait()
+    return status
+
+
+def _summary(console: Console, outcomes: list[Outcome]) -> int:
     failed = [outcome for outcome in outcomes if not outcome.ok]
     if failed:
         console.print(f"[bold red]{len(failed)} of {len(outcomes)} steps misbehaved:[/bold red]")

@@ -73,6 +73,14 @@ from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSI
     help="uvicorn's HTTP implementation; auto takes httptools when it is installed.",
 )
 @click.option(
+    "--messenger",
+    type=click.Choice(["local", "intercom"]),
+    default="local",
+    show_default=True,
+    help="Where the answers' Messenger links point: this fake's /msgr/<id> pages, or"
+    " Intercom's (as Intercom sends them).",
+)
+@click.option(
     "--log-level",
     default="warning",
     show_default=True,
@@ -90,11 +98,13 @@ def serve(
     fault_kinds: tuple[str, ...],
     fault_seed: int | None,
     http: str,
+    messenger: str,
     log_level: str,
 ) -> None:
     """Run the fake Intercom on HOST:PORT; print its URL once it answers.
 
-    The admin API (outbox, contacts, faults, reset, settings) is under /__fake__.
+    Its outbox page is at that URL (/); the admin API (outbox, contacts, faults, reset,
+    settings) is under /__fake__.
     """
     from intercom_phone_switch.fake import DEFAULT_TOKEN, FakeIntercom
     from intercom_phone_switch.fake.faults import ALL_KINDS
@@ -115,12 +125,15 @@ def serve(
     except OSError as error:
         raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
     url = url_of(sock)
+    if messenger == "local":
+        fake.messenger_url = url
 
     def ready() -> None:
         click.echo(url)
         click.echo(
-            f"fake Intercom ready: POST {url}/phone_call_redirects, admin under {url}/__fake__;"
-            f" accepting {len(fake.tokens)} token(s). Ctrl-C stops it.",
+            f"fake Intercom ready: POST {url}/phone_call_redirects, outbox page {url}/,"
+            f" admin under {url}/__fake__; accepting {len(fake.tokens)} token(s)."
+            " Ctrl-C stops it.",
             err=True,
         )
 

@@ -83,7 +83,7 @@ def admin_app(fake: FakeIntercom, endpoint: PhoneSwitchEndpoint) -> _WithRequest
         elif request.method == "POST":
             try:
                 _configure_faults(fake, await _json_object(request))
-            except (_BadRequest, ValueError, TypeError, KeyError) as error:
+            except (_BadRequest, ValueError, TypeError, KeyError, OverflowError) as error:
                 return _bad(str(error))
         return JSONResponse(fake.faults.to_json())
 
@@ -91,7 +91,7 @@ def admin_app(fake: FakeIntercom, endpoint: PhoneSwitchEndpoint) -> _WithRequest
         if request.method == "POST":
             try:
                 _configure(fake, await _json_object(request))
-            except (_BadRequest, ValueError, TypeError) as error:
+            except (_BadRequest, ValueError, TypeError, OverflowError) as error:
                 return _bad(str(error))
         return JSONResponse(_settings(fake))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections.abc import Callable, Iterable
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING
 from intercom_phone_switch._effective import PATH
 from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSION
 
+from ._events import Changes
+from ._page import page_app
 from .admin import admin_app
 from .contract import VersionContract, contracts
 from .endpoint import PhoneSwitchEndpoint, Receive, Scope, Send
@@ -43,6 +46,8 @@ class FakeIntercom:
         fault_log_cap: how many injected faults the fault log keeps.
         max_body_bytes: larger request bodies get a 400.
         clock: the UNIX time in seconds; rate limit windows and timestamps follow it.
+        messenger_url: None: Messenger links in Intercom's shape; a base URL (this fake's,
+            once served): links to its ``/msgr/<id>`` pages, which the fake serves.
     """
 
     def __init__(
@@ -57,8 +62,10 @@ class FakeIntercom:
         fault_log_cap: int = 10_000,
         max_body_bytes: int = 64 * 1024,
         clock: Callable[[], float] = time.time,
+        messenger_url: str | None = None,
     ) -> None:
-        self._contracts = contracts()
+        self._contracts = self._intercom_contracts = contracts()
+        self.messenger_url = messenger_url
         self.tokens = frozenset(tokens)
         self._default_version: str = LATEST_VERSION
         self.default_version = default_version
@@ -72,7 +79,9 @@ class FakeIntercom:
         self.faults = FaultInjector(fault_log_cap)
         self._sequence = itertools.count(1)
         self._endpoint = PhoneSwitchEndpoint(self)
-        self._admin = admin_app(self, self._endpoint)
+        self.changes = Changes()
+        # Everything but the endpoint: the web outbox in front of the admin API.
+        self._admin = page_app(self, admin_app(self, self._endpoint))
 
     # -- settings ---------------------------------------------------------------------------
     @property
@@ -85,6 +94,26 @@ class FakeIntercom:
         if not self.accepts_version(value):
             raise ValueError(f"Intercom does not accept the version {value!r}")
         self._default_version = value
+
+    @property
+    def messenger_url(self) -> str | None:
+        """Where Messenger links point: None for Intercom, else a base URL + ``/msgr/<id>``."""
+        return self._messenger_url
+
+    @messenger_url.setter
+    def messenger_url(self, value: str | None) -> None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"messenger_url is an http(s) URL, not {value!r}")
+        self._messenger_url = None if value is None else value.rstrip("/")
+        prefix = f"{self._messenger_url}/msgr/"
+        self._contracts = (
+            self._intercom_contracts
+            if value is None
+            else {
+                version: dataclasses.replace(contract, url_prefix=prefix)
+                for version, contract in self._intercom_contracts.items()
+            }
+        )
 
     @staticmethod
     def accepts_version(value: str) -> bool:
@@ -104,13 +133,20 @@ class FakeIntercom:
         self.contacts.clear()
         self.faults.reset()
         self.rate_limiter.reset()
+        self.changes.notify()
 
     # -- ASGI ------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == PATH:
-            await self._endpoint(scope, receive, send)
-        else:
-            await self._admin(scope, receive, send)
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
+            await self._admin(scope, receive, send)  # the page and reads: they change nothing
+            return
+        try:
+            if scope["method"] == "POST" and scope["path"] == PATH:
+                await self._endpoint(scope, receive, send)
+            else:
+                await self._admin(scope, receive, send)
+        finally:
+            self.changes.notify()  # the page's event streams then show what changed
 
     # -- running it ---------------------------------------------------------------------------
     def transport(self) -> FakeTransport:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 #: Intercom's budget for a private app, 10,000 calls a minute, per 10-second window.
 DEFAULT_LIMIT = 10_000 // 6
 DEFAULT_WINDOW = 10.0
+#: The shortest window: shorter ones would overflow the window arithmetic.
+MIN_WINDOW = 0.001
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class RateLimiter:
             raise ValueError("a rate limit allows at least one call per window")
         if not window > 0:
             raise ValueError("a rate limit window lasts longer than zero seconds")
+        if not (math.isfinite(window) and window >= MIN_WINDOW):
+            raise ValueError(f"a rate limit window lasts {MIN_WINDOW:g} seconds or more, finitely")
 
     @property
     def limit(self) -> int:
@@ -90,6 +94,17 @@ class RateLimiter:
             used += 1
             self._used[key] = (start, used)
         return Quota(True, self._limit, self._limit - used, reset)
+
+    def usage(self) -> list[tuple[str, Quota]]:
+        """Each key's budget in the current window, keys in the order first seen."""
+        now = self._clock()
+        start = math.floor(now / self._window) * self._window
+        reset = math.ceil(start + self._window)
+        with self._lock:
+            used = [(key, taken if at == start else 0) for key, (at, taken) in self._used.items()]
+        return [
+            (key, Quota(n < self._limit, self._limit, self._limit - n, reset)) for key, n in used
+        ]
 
     def reset(self) -> None:
         with self._lock:
