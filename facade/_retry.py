@@ -139,7 +139,9 @@ class RetryPolicy:
         )
 
     def _draw(self) -> float:
-        draw = float(self.clock.random())
+        # A clock written before Clock.random existed (duck-typed) draws from the module.
+        source = getattr(self.clock, "random", random.random)
+        draw = float(source())
         return min(max(draw, 0.0), 1.0) if math.isfinite(draw) else 0.0
 
     def _backoff(self, attempt: int) -> float:
