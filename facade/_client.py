@@ -330,7 +330,10 @@ class _Core(Generic[_HttpClient]):
         return self._base_url
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(version={self._version!r}, base_url={self._base_url!r})"
+        # getattr: a traceback of a failed construction shows a half-made client too.
+        version = getattr(self, "_version", None)
+        base_url = getattr(self, "_base_url", None)
+        return f"{type(self).__name__}(version={version!r}, base_url={base_url!r})"
 
     def _prepare(self, phone: object, custom_attributes: object, version: str | None) -> _Call:
         from ._validation import check_custom_attributes, check_phone

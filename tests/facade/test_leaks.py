@@ -303,3 +303,43 @@ def test_the_token_is_added_on_the_way_to_the_wire_only() -> None:
         assert list(holders(kept())) == []
     assert sent[0].headers["authorization"] == f"Bearer {TOKEN}"
     http.close()
+
+
+def test_the_generated_frames_never_see_the_token() -> None:
+    """The generated sync_detailed frame's kwargs["headers"] once held it."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text="not json")
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    with PhoneSwitchClient(TOKEN, http_client=http) as client:
+        error = failure_of(client, "any")
+    http.close()
+    frames: dict[str, dict[str, Any]] = {}
+    cause = error.__cause__
+    assert cause is not None
+    for frame, _ in traceback.walk_tb(cause.__traceback__):
+        frames[frame.f_code.co_name] = dict(frame.f_locals)
+    assert "sync_detailed" in frames
+    headers = frames["sync_detailed"]["kwargs"]["headers"]
+    assert "Authorization" not in headers
+    assert headers["Intercom-Version"] == "2.16"
+    assert list(holders(error)) == []
+
+
+def test_no_frame_of_a_construction_error_holds_the_token() -> None:
+    for options in ({"region": "mars"}, {"version": "9.9"}, {"max_response_size": 0}):
+        try:
+            PhoneSwitchClient(TOKEN, **options)  # type: ignore[arg-type]
+        except Exception as error:
+            assert list(holders(error.__traceback__.tb_next)) == [], options  # type: ignore[union-attr]
+        else:
+            raise AssertionError(options)
+    try:
+        PhoneSwitchClient(f"{TOKEN} with a space")
+    except PhoneSwitchError as error:
+        assert TOKEN not in "".join(
+            traceback.TracebackException(
+                type(error), error, error.__traceback__.tb_next, capture_locals=True  # type: ignore[union-attr]
+            ).format()
+        )
