@@ -18,8 +18,8 @@ from ._lazy import lazy_exports
 if TYPE_CHECKING:
     from ._client import AsyncPhoneSwitchClient, PhoneSwitchClient
     from ._logging import RedactingFilter
-    from ._retry import Clock, SystemClock
     from ._metadata import __version__
+    from ._retry import Clock, SystemClock
     from ._versions import LATEST_VERSION, SUPPORTED_VERSIONS
     from .errors import (
         AuthenticationError,

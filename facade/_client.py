@@ -277,15 +277,15 @@ class _Core(Generic[_HttpClient]):
         *,
         token: str | None = None,
         version: str | NotGiven = NOT_GIVEN,
-        region: Literal["us", "eu", "au"] | None | NotGiven = NOT_GIVEN,
-        base_url: str | None | NotGiven = NOT_GIVEN,
-        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        region: Literal["us", "eu", "au"] | NotGiven | None = NOT_GIVEN,
+        base_url: str | NotGiven | None = NOT_GIVEN,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_possibly_delivered: bool | NotGiven = NOT_GIVEN,
-        deadline: float | None | NotGiven = NOT_GIVEN,
-        clock: Clock | None | NotGiven = NOT_GIVEN,
+        deadline: float | NotGiven | None = NOT_GIVEN,
+        clock: Clock | NotGiven | None = NOT_GIVEN,
         max_response_size: int | NotGiven = NOT_GIVEN,
-        attempt_timeout: float | None | NotGiven = NOT_GIVEN,
+        attempt_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> _Self:
         """A client like this one with some options changed (the same names as the
         constructor's), sharing its connection pool.
@@ -463,7 +463,7 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         custom_attributes: CustomAttributes | None = None,
         *,
         version: str | None = None,
-        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> PhoneSwitch:
@@ -541,7 +541,7 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         custom_attributes: CustomAttributes | None = None,
         *,
         version: str | None = None,
-        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> PhoneSwitch:

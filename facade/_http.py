@@ -233,9 +233,7 @@ class _Base:
         limit = self._attempt_timeout
         return None if limit is None else time.monotonic() + limit
 
-    def _clean(
-        self, raw: httpx.Response, request: httpx.Request, content: bytes
-    ) -> httpx.Response:
+    def _clean(self, raw: httpx.Response, request: httpx.Request, content: bytes) -> httpx.Response:
         """The answer as the generated code gets it: the token masked everywhere, the
         request without credentials, nothing of the connection."""
         token = self._token

@@ -165,7 +165,9 @@ def error_from_answer(
             **context,
         )
     if unreadable is not None:
-        return UnexpectedResponse(f"Intercom answered {status}, but its answer {what}: {why}", **context)
+        return UnexpectedResponse(
+            f"Intercom answered {status}, but its answer {what}: {why}", **context
+        )
     return UnexpectedResponse(
         f"Intercom answered with undocumented status {status}"
         + (f": {message}" if message else ""),

@@ -54,6 +54,7 @@ def shown(value: object) -> str:
     except Exception:  # a broken __repr__
         return f"<{type(value).__name__}>"
 
+
 #: A plus sign, the country code and the number; spaces and dashes may separate digits.
 _WRITTEN = re.compile(r"\+[0-9][0-9 \-]*")
 
@@ -132,8 +133,7 @@ def check_phone(phone: object, contract: Contract, version: str) -> str:
     if contract.phone_pattern.search(e164) is None:
         reason = f"it does not match {contract.phone_pattern.pattern}"
         raise InvalidPhoneNumber(
-            f"{shown(phone)} is not a valid phone number for Intercom-Version {version}: "
-            f"{reason}",
+            f"{shown(phone)} is not a valid phone number for Intercom-Version {version}: {reason}",
             phone=phone,
             reason=reason,
             version=version,

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         headers: Mapping[str, str] | None
         body: str | None
 
+
 #: The most characters of a message an error keeps (the rest is summarised).
 MESSAGE_LIMIT = 2000
 #: The most characters of an answer's body an error keeps.

@@ -20,6 +20,7 @@ from intercom_phone_switch import (
     PhoneSwitchClient,
     RateLimit,
     RateLimited,
+    SmsNotSent,
 )
 from intercom_phone_switch._validation import _normalised
 
@@ -103,7 +104,7 @@ def test_backoff_is_jittered_within_bounds(
         client.create_phone_switch(MOBILE)
     nominal = [0.5, 1.0, 2.0]
     assert clock.sleeps == pytest.approx([wait * (1 - 0.5 * draw) for wait in nominal])
-    for wait, most in zip(clock.sleeps, nominal):
+    for wait, most in zip(clock.sleeps, nominal, strict=True):
         assert most / 2 <= wait <= most
 
 
@@ -252,12 +253,11 @@ def test_long_error_messages_from_a_server_are_bounded(
     make_client: Make, intercom: FakeIntercom
 ) -> None:
     long = "m" * 500_000
-    intercom.script.append(
-        httpx.Response(400, json={"error_key": "sms_failed", "message": long})
-    )
-    with make_client() as client, pytest.raises(Exception) as caught:
+    intercom.script.append(httpx.Response(400, json={"error_key": "sms_failed", "message": long}))
+    with make_client() as client, pytest.raises(SmsNotSent) as caught:
         client.create_phone_switch(MOBILE)
     error = caught.value
-    assert len(error.message) < 2_100  # type: ignore[attr-defined]
-    assert len(error.body) < 17_000  # type: ignore[attr-defined]
-    assert "more characters" in error.message  # type: ignore[attr-defined]
+    assert len(error.message) < 2_100
+    assert error.body is not None
+    assert len(error.body) < 17_000
+    assert "more characters" in error.message

@@ -162,9 +162,11 @@ def test_redirects_are_never_followed_even_by_a_following_client(status: int) ->
         return handler(request)
 
     http = httpx.Client(transport=httpx.MockTransport(record), follow_redirects=True)
-    with PhoneSwitchClient(TOKEN, http_client=http, max_retries=3) as client:
-        with pytest.raises(UnexpectedResponse) as caught:
-            client.create_phone_switch(MOBILE)
+    with (
+        PhoneSwitchClient(TOKEN, http_client=http, max_retries=3) as client,
+        pytest.raises(UnexpectedResponse) as caught,
+    ):
+        client.create_phone_switch(MOBILE)
     http.close()
     assert len(seen) == 1, "one attempt is one POST"
     assert caught.value.attempts == 1
@@ -275,7 +277,9 @@ def test_a_status_line_too_slow_is_a_delivery_unknown_async(intercom: FakeInterc
 def test_gzip_answers_are_read(make_client: Make, intercom: FakeIntercom) -> None:
     packed = gzip.compress(GOOD)
     intercom.script.append(
-        answer(200, Body([packed]), **{"Content-Encoding": "gzip", "Content-Type": "application/json"})
+        answer(
+            200, Body([packed]), **{"Content-Encoding": "gzip", "Content-Type": "application/json"}
+        )
     )
     with make_client() as client:
         assert client.create_phone_switch(MOBILE).url.endswith("/msgr/1")

@@ -329,17 +329,13 @@ def test_the_generated_frames_never_see_the_token() -> None:
 
 def test_no_frame_of_a_construction_error_holds_the_token() -> None:
     for options in ({"region": "mars"}, {"version": "9.9"}, {"max_response_size": 0}):
-        try:
+        with pytest.raises(Exception) as caught:  # noqa: PT011 - each its own kind
             PhoneSwitchClient(TOKEN, **options)  # type: ignore[arg-type]
-        except Exception as error:
-            assert list(holders(error.__traceback__.tb_next)) == [], options  # type: ignore[union-attr]
-        else:
-            raise AssertionError(options)
-    try:
+        ours = caught.value.__traceback__.tb_next  # type: ignore[union-attr]
+        assert list(holders(ours)) == [], options
+    with pytest.raises(PhoneSwitchError) as refused:
         PhoneSwitchClient(f"{TOKEN} with a space")
-    except PhoneSwitchError as error:
-        assert TOKEN not in "".join(
-            traceback.TracebackException(
-                type(error), error, error.__traceback__.tb_next, capture_locals=True  # type: ignore[union-attr]
-            ).format()
-        )
+    error = refused.value
+    ours = error.__traceback__.tb_next  # type: ignore[union-attr]
+    rendered = traceback.TracebackException(type(error), error, ours, capture_locals=True)
+    assert TOKEN not in "".join(rendered.format())

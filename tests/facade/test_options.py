@@ -84,9 +84,7 @@ def test_timeout_per_call(intercom: FakeIntercom) -> None:
     ]
 
 
-def test_max_retries_per_call(
-    make_client: Make, intercom: FakeIntercom, clock: FakeClock
-) -> None:
+def test_max_retries_per_call(make_client: Make, intercom: FakeIntercom, clock: FakeClock) -> None:
     intercom.script.extend([httpx.ConnectError("refused")] * 6)
     with make_client(max_retries=5) as client:
         with pytest.raises(ConnectionFailed) as caught:
@@ -124,7 +122,8 @@ def test_with_options_derives_a_client_sharing_the_pool(
         assert other._http is client._http
         assert (other.version, other.base_url) == ("2.9", "https://api.eu.intercom.io")
         assert other._policy.max_retries == 0
-        assert client.version == "2.12" and client._policy.max_retries == 4
+        assert client.version == "2.12"
+        assert client._policy.max_retries == 4
         other.create_phone_switch(MOBILE)
         other.close()  # never closes the shared pool
         assert not client._http.is_closed
