@@ -25,8 +25,10 @@ without the request, traceback or chain of the original.
 
 from __future__ import annotations
 
+import asyncio
+import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from contextvars import ContextVar
 from typing import Any, Literal
 
@@ -174,6 +176,35 @@ def _too_long(limit: float) -> AttemptTooLong:
 def _declared_too_large(raw: httpx.Response, limit: int) -> bool:
     declared = raw.headers.get("content-length", "")
     return declared.isdigit() and len(declared) < 20 and int(declared) > limit
+
+
+class _Exchange:
+    """How far one async attempt got: the answer as it arrived, and the outcome."""
+
+    __slots__ = ("outcome", "raw")
+
+    def __init__(self) -> None:
+        self.raw: httpx.Response | None = None
+        self.outcome: httpx.Response | Exception | None = None
+
+
+async def _capped(work: Coroutine[Any, Any, None], limit: float) -> bool:
+    """Run ``work`` for at most ``limit`` seconds; True when the cap stopped it."""
+    if sys.version_info >= (3, 11):
+        timer = asyncio.timeout(limit)
+        try:
+            async with timer:
+                await work
+        except TimeoutError:
+            if not timer.expired():
+                raise
+            return True
+        return False
+    import anyio  # Python 3.10: no asyncio.timeout; anyio comes with httpx
+
+    with anyio.CancelScope(deadline=anyio.current_time() + limit) as scope:
+        await work
+    return scope.cancelled_caught
 
 
 class _Base:
@@ -335,40 +366,40 @@ class AsyncRoute(_Base):
         return outcome
 
     async def _exchange(self, request: httpx.Request) -> httpx.Response | Exception:
-        import anyio
-
         limit = self._attempt_timeout
-        raw: httpx.Response | None = None
-        outcome: httpx.Response | Exception | None = None
-        # The whole attempt, status line included, runs under the attempt's time cap.
-        scope = anyio.CancelScope(
-            deadline=anyio.current_time() + limit if limit is not None else float("inf")
-        )
+        state = _Exchange()
         try:
-            with scope:
-                try:
-                    raw = await self._http.send(
-                        request, auth=self._token, follow_redirects=False, stream=True
-                    )
-                except httpx.HTTPStatusError as error:
-                    outcome = self._unreadable(error.response, request, error)
-                except Exception as error:
-                    outcome = _failure(error, self._token)
-                else:
-                    try:
-                        outcome = self._clean(raw, request, await self._read(raw))
-                    except Exception as error:
-                        outcome = self._unreadable(raw, request, error)
+            if limit is None:
+                await self._run(request, state)
+            else:
+                # The whole attempt, status line included, runs under the time cap.
+                expired = await _capped(self._run(request, state), limit)
+                if expired:
+                    too_long = _too_long(limit)
+                    if state.raw is None:
+                        return TransportFailure("maybe_sent", too_long, transient=False)
+                    return AnswerUnreadable(self._clean(state.raw, request, b""), too_long)
         finally:
-            if raw is not None:
-                await raw.aclose()
-        if scope.cancelled_caught:
-            too_long = _too_long(limit or 0.0)
-            if raw is None:
-                return TransportFailure("maybe_sent", too_long, transient=False)
-            return AnswerUnreadable(self._clean(raw, request, b""), too_long)
-        assert outcome is not None
-        return outcome
+            if state.raw is not None:
+                await state.raw.aclose()
+        assert state.outcome is not None
+        return state.outcome
+
+    async def _run(self, request: httpx.Request, state: _Exchange) -> None:
+        try:
+            state.raw = await self._http.send(
+                request, auth=self._token, follow_redirects=False, stream=True
+            )
+        except httpx.HTTPStatusError as error:
+            state.outcome = self._unreadable(error.response, request, error)
+            return
+        except Exception as error:
+            state.outcome = _failure(error, self._token)
+            return
+        try:
+            state.outcome = self._clean(state.raw, request, await self._read(state.raw))
+        except Exception as error:
+            state.outcome = self._unreadable(state.raw, request, error)
 
     async def _read(self, raw: httpx.Response) -> bytes:
         limit = self._max_size
