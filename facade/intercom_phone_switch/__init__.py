@@ -18,6 +18,7 @@ from ._lazy import lazy_exports
 if TYPE_CHECKING:
     from ._client import AsyncPhoneSwitchClient, PhoneSwitchClient
     from ._logging import RedactingFilter
+    from ._metadata import __version__
     from ._retry import Clock, SystemClock
     from ._versions import LATEST_VERSION, SUPPORTED_VERSIONS
     from .errors import (
@@ -48,6 +49,7 @@ _EXPORTS: dict[str, str] = {
     "Clock": "._retry",
     "SystemClock": "._retry",
     "RedactingFilter": "._logging",
+    "__version__": "._metadata",
     **{
         name: ".errors"
         for name in (
@@ -91,6 +93,7 @@ __all__ = [
     "SystemClock",
     "UnexpectedResponse",
     "UnsupportedVersion",
+    "__version__",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

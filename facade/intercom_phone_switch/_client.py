@@ -14,15 +14,26 @@ import os
 from collections.abc import Iterable, Mapping
 from time import perf_counter
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar, cast
 
 import httpx
 
 from intercom_phone_switch_generated.registry import PATH, REGIONS
 
 from . import _versions
-from ._http import AsyncRoute, Route, Token, last_response
-from ._logging import log_attempt, logger
+from ._http import (
+    DEFAULT_ATTEMPT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_SIZE,
+    AnswerUnreadable,
+    AsyncRoute,
+    CallOptions,
+    Route,
+    Token,
+    TransportFailure,
+    call_options,
+    last_response,
+)
+from ._logging import guard_http_loggers, log_attempt, logger
 from ._retry import Clock, RetryPolicy
 from .errors import AuthenticationError, DeliveryUnknown, PhoneSwitchError
 
@@ -30,7 +41,10 @@ if TYPE_CHECKING:
     from .results import PhoneSwitch
 
 __all__ = [
+    "DEFAULT_ATTEMPT_TIMEOUT",
+    "DEFAULT_MAX_RESPONSE_SIZE",
     "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
     "REGIONS",
     "AsyncPhoneSwitchClient",
     "BulkItem",
@@ -56,17 +70,77 @@ _Self = TypeVar("_Self", bound="_Core[Any]")
 _HttpClient = TypeVar("_HttpClient", httpx.Client, httpx.AsyncClient)
 
 
-def _token(token: str | None) -> Token:
+class NotGiven:
+    """The default of an option not given for one call: the client's setting applies."""
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven()
+
+#: Headers the client sets itself; a call cannot replace them through extra_headers.
+_OWN_HEADERS = frozenset(
+    {"authorization", "intercom-version", "content-type", "content-length", "host"}
+)
+
+
+def _token(token: str | Token | None) -> Token | AuthenticationError:
+    """The Token, or the error to raise (returned, not raised, so that no traceback
+    frame of this function holds the secret)."""
+    if isinstance(token, Token):
+        return token
     if token is None:
         token = os.environ.get(TOKEN_VARIABLE)
     if not isinstance(token, str) or not token.strip():
-        raise AuthenticationError(f"no access token: pass token=... or set {TOKEN_VARIABLE}")
+        return AuthenticationError(f"no access token: pass token=... or set {TOKEN_VARIABLE}")
     token = token.strip()
     if not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
-        raise AuthenticationError(
+        return AuthenticationError(
             "the access token is malformed: it must be printable ASCII without spaces"
         )
     return Token(token)
+
+
+def _extra_headers(headers: object) -> dict[str, str]:
+    if not isinstance(headers, Mapping):
+        raise TypeError(f"extra_headers must be a mapping, not {type(headers).__name__}")
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise TypeError("extra_headers must map header names (str) to values (str)")
+        if name.lower() in _OWN_HEADERS:
+            hint = " (pass version= instead)" if name.lower() == "intercom-version" else ""
+            raise ValueError(f"extra_headers cannot set {name}: the client sets it{hint}")
+        checked[name] = value
+    return checked
+
+
+def _per_call(timeout: object, extra_headers: object) -> CallOptions | None:
+    if isinstance(timeout, NotGiven) and not extra_headers:
+        return None
+    headers = None if extra_headers is None else _extra_headers(extra_headers)
+    return CallOptions(
+        timeout=None if isinstance(timeout, NotGiven) else _timeout(timeout), headers=headers
+    )
+
+
+def _timeout(timeout: object) -> httpx.Timeout:
+    if timeout is None or isinstance(timeout, httpx.Timeout):
+        return httpx.Timeout(timeout)
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+        return httpx.Timeout(float(timeout))
+    raise TypeError(f"timeout must be seconds, an httpx.Timeout or None, not {timeout!r}")
 
 
 def _base_url(region: str | None, base_url: str | None) -> str:
@@ -81,6 +155,14 @@ def _base_url(region: str | None, base_url: str | None) -> str:
     if region not in REGIONS:
         raise ValueError(f"region must be one of {', '.join(REGIONS)}, not {region!r}")
     return REGIONS[region]
+
+
+def _internal(error: Exception) -> Exception:
+    """``error`` as the mapping gets it: the Route's own signals without their traceback
+    (the error raised instead chains the masked cause they carry)."""
+    if isinstance(error, (TransportFailure, AnswerUnreadable)):
+        error.__traceback__ = None
+    return error
 
 
 class _Call:
@@ -130,8 +212,31 @@ class _Core(Generic[_HttpClient]):
         deadline: float | None = 60.0,
         http_client: _HttpClient | None = None,
         clock: Clock | None = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        attempt_timeout: float | None = DEFAULT_ATTEMPT_TIMEOUT,
     ) -> None:
-        self._token = _token(token)
+        checked = _token(token)
+        del token  # no frame of a traceback from here on holds the secret
+        if isinstance(checked, AuthenticationError):
+            raise checked
+        self._token = checked
+        guard_http_loggers()
+        if not isinstance(max_response_size, int) or max_response_size < 1:
+            raise ValueError("max_response_size must be a positive number of bytes")
+        if attempt_timeout is not None and not attempt_timeout > 0:
+            raise ValueError("attempt_timeout must be None or more than 0 seconds")
+        self._settings: dict[str, Any] = {
+            "version": version,
+            "region": region,
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "retry_possibly_delivered": retry_possibly_delivered,
+            "deadline": deadline,
+            "clock": clock,
+            "max_response_size": max_response_size,
+            "attempt_timeout": attempt_timeout,
+        }
         self._version = version
         self._served_version = _versions.resolve(version)
         self._base_url = _base_url(region, base_url)
@@ -153,8 +258,63 @@ class _Core(Generic[_HttpClient]):
             per_request = httpx.USE_CLIENT_DEFAULT if timeout is DEFAULT_TIMEOUT else timeout
         self._http: _HttpClient = http_client
         route_type = AsyncRoute if self._is_async else Route
-        self._route = route_type(http_client, self._base_url, self._token, per_request)  # type: ignore[arg-type]
+        self._route = route_type(
+            http_client,  # type: ignore[arg-type]
+            self._base_url,
+            self._token,
+            per_request,
+            max_response_size=max_response_size,
+            attempt_timeout=attempt_timeout,
+        )
         self._generated: dict[str, Any] = {}
+
+    def with_options(
+        self: _Self,
+        *,
+        token: str | None = None,
+        version: str | NotGiven = NOT_GIVEN,
+        region: Literal["us", "eu", "au"] | NotGiven | None = NOT_GIVEN,
+        base_url: str | NotGiven | None = NOT_GIVEN,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_possibly_delivered: bool | NotGiven = NOT_GIVEN,
+        deadline: float | NotGiven | None = NOT_GIVEN,
+        clock: Clock | NotGiven | None = NOT_GIVEN,
+        max_response_size: int | NotGiven = NOT_GIVEN,
+        attempt_timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> _Self:
+        """A client like this one with some options changed (the same names as the
+        constructor's), sharing its connection pool.
+
+        The new client never closes the pool: close the client it came from when done.
+        Giving ``region`` drops this client's ``base_url``, and the other way round.
+        """
+        changes = {
+            key: value
+            for key, value in {
+                "version": version,
+                "region": region,
+                "base_url": base_url,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "retry_possibly_delivered": retry_possibly_delivered,
+                "deadline": deadline,
+                "clock": clock,
+                "max_response_size": max_response_size,
+                "attempt_timeout": attempt_timeout,
+            }.items()
+            if not isinstance(value, NotGiven)
+        }
+        settings = {**self._settings, **changes}
+        if "region" in changes and "base_url" not in changes:
+            settings["base_url"] = None
+        elif "base_url" in changes and "region" not in changes:
+            settings["region"] = None
+        if "timeout" not in changes and self._owns_http:
+            # The pool was made with this timeout: keep sending with it.
+            settings["timeout"] = self._http.timeout
+        kept = cast("str", self._token)  # a Token passes through the constructor as it is
+        return type(self)(kept if token is None else token, http_client=self._http, **settings)
 
     @property
     def version(self) -> str:
@@ -166,7 +326,10 @@ class _Core(Generic[_HttpClient]):
         return self._base_url
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(version={self._version!r}, base_url={self._base_url!r})"
+        # getattr: a traceback of a failed construction shows a half-made client too.
+        version = getattr(self, "_version", None)
+        base_url = getattr(self, "_base_url", None)
+        return f"{type(self).__name__}(version={version!r}, base_url={base_url!r})"
 
     def _prepare(self, phone: object, custom_attributes: object, version: str | None) -> _Call:
         from ._validation import check_custom_attributes, check_phone
@@ -237,8 +400,21 @@ class _Core(Generic[_HttpClient]):
                 extra={"status": outcome.status, "version": call.version, "attempt": attempt},
             )
 
-    def _retry_delay(self, error: PhoneSwitchError, attempt: int, started: float) -> float | None:
-        wait = self._policy.delay(error, attempt, started)
+    def _policy_for(self, max_retries: int | None) -> RetryPolicy:
+        if max_retries is None:
+            return self._policy
+        if not isinstance(max_retries, int) or isinstance(max_retries, bool):
+            raise TypeError(f"max_retries must be an int, not {type(max_retries).__name__}")
+        return self._policy.replace(max_retries=max_retries)
+
+    def _retry_delay(
+        self,
+        error: PhoneSwitchError,
+        attempt: int,
+        started: float,
+        policy: RetryPolicy | None = None,
+    ) -> float | None:
+        wait = (policy or self._policy).delay(error, attempt, started)
         if wait is not None and logger.isEnabledFor(logging.INFO):
             logger.info(
                 "POST %s: %s on attempt %d; trying again in %.2f s",
@@ -266,8 +442,15 @@ class PhoneSwitchClient(_Core[httpx.Client]):
             which risks a second SMS. Off by default.
         deadline: seconds a call may take, waits included, before it stops retrying.
         http_client: your own httpx.Client (proxies, transports, event hooks); it is
-            never closed by this client.
-        clock: where the retry policy reads the time and sleeps (for tests).
+            never closed by this client, and its ``follow_redirects`` is not used: one
+            attempt is one POST.
+        clock: where the retry policy reads the time, sleeps and draws its jitter
+            (for tests).
+        max_response_size: the most bytes of an answer's body that are read (1 MiB).
+        attempt_timeout: the most seconds one attempt may take in all, from sending to
+            the answer's last byte (60 s; None: no cap beyond ``timeout``).
+
+    ``with_options(...)`` gives a client with some of these changed, sharing the pool.
     """
 
     def create_phone_switch(
@@ -276,28 +459,38 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         custom_attributes: CustomAttributes | None = None,
         *,
         version: str | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> PhoneSwitch:
         """Send ``phone`` an SMS with a Messenger link.
 
         ``phone`` is E.164 ("+353832345678"; spaces and dashes are removed);
         ``custom_attributes`` are stored on the user or lead exactly as given;
-        ``version`` overrides the client's Intercom-Version for this call.
+        ``version`` overrides the client's Intercom-Version for this call, and
+        ``timeout``, ``max_retries`` and ``extra_headers`` (added to the request) the
+        client's settings.
 
         Returns the PhoneSwitch; raises a PhoneSwitchError subclass on any failure.
         """
+        options = _per_call(timeout, extra_headers)
+        policy = self._policy_for(max_retries)
         call = self._prepare(phone, custom_attributes, version)
-        policy = self._policy
         started = policy.clock.monotonic()
         attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return self._attempt(call, attempt)
-            except PhoneSwitchError as error:
-                wait = self._retry_delay(error, attempt, started)
-                if wait is None:
-                    raise
-                policy.clock.sleep(wait)
+        reset = call_options.set(options)
+        try:
+            while True:
+                attempt += 1
+                try:
+                    return self._attempt(call, attempt)
+                except PhoneSwitchError as error:
+                    wait = self._retry_delay(error, attempt, started, policy)
+                    if wait is None:
+                        raise
+                    policy.clock.sleep(wait)
+        finally:
+            call_options.reset(reset)
 
     def _attempt(self, call: _Call, attempt: int) -> PhoneSwitch:
         last_response.set(None)
@@ -307,8 +500,11 @@ class PhoneSwitchClient(_Core[httpx.Client]):
                 client=call.client, body=call.body, intercom_version=call.version
             )
         except Exception as error:
-            return self._outcome(call, attempt, began, None, error)
-        return self._outcome(call, attempt, began, answer, None)
+            failure = _internal(error)
+        else:
+            return self._outcome(call, attempt, began, answer, None)
+        # Mapped outside the handler, so that the error's only chain is its cause.
+        return self._outcome(call, attempt, began, None, failure)
 
     def close(self) -> None:
         """Close the connection pool, unless it belongs to a caller's http_client."""
@@ -341,9 +537,19 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         custom_attributes: CustomAttributes | None = None,
         *,
         version: str | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> PhoneSwitch:
         """Send ``phone`` an SMS with a Messenger link (see PhoneSwitchClient)."""
-        return await self._send(phone, custom_attributes, version, None)
+        return await self._send(
+            phone,
+            custom_attributes,
+            version,
+            None,
+            options=_per_call(timeout, extra_headers),
+            policy=self._policy_for(max_retries),
+        )
 
     async def create_phone_switches(
         self,
@@ -394,23 +600,34 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         return done
 
     async def _send(
-        self, phone: object, custom_attributes: object, version: str | None, pacer: Any
+        self,
+        phone: object,
+        custom_attributes: object,
+        version: str | None,
+        pacer: Any,
+        *,
+        options: CallOptions | None = None,
+        policy: RetryPolicy | None = None,
     ) -> PhoneSwitch:
+        policy = policy or self._policy
         call = self._prepare(phone, custom_attributes, version)
-        policy = self._policy
         started = policy.clock.monotonic()
         attempt = 0
-        while True:
-            attempt += 1
-            try:
-                if pacer is None:
-                    return await self._attempt(call, attempt)
-                return await self._paced_attempt(call, attempt, pacer)
-            except PhoneSwitchError as error:
-                wait = self._retry_delay(error, attempt, started)
-                if wait is None:
-                    raise
-                await policy.clock.async_sleep(wait)
+        reset = call_options.set(options)
+        try:
+            while True:
+                attempt += 1
+                try:
+                    if pacer is None:
+                        return await self._attempt(call, attempt)
+                    return await self._paced_attempt(call, attempt, pacer)
+                except PhoneSwitchError as error:
+                    wait = self._retry_delay(error, attempt, started, policy)
+                    if wait is None:
+                        raise
+                    await policy.clock.async_sleep(wait)
+        finally:
+            call_options.reset(reset)
 
     async def _paced_attempt(self, call: _Call, attempt: int, pacer: Any) -> PhoneSwitch:
         from .results import RateLimit
@@ -430,8 +647,10 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
                 client=call.client, body=call.body, intercom_version=call.version
             )
         except Exception as error:
-            return self._outcome(call, attempt, began, None, error)
-        return self._outcome(call, attempt, began, answer, None)
+            failure = _internal(error)
+        else:
+            return self._outcome(call, attempt, began, answer, None)
+        return self._outcome(call, attempt, began, None, failure)
 
     async def aclose(self) -> None:
         """Close the connection pool, unless it belongs to a caller's http_client."""

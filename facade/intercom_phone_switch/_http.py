@@ -2,30 +2,66 @@
 
 A generated AuthenticatedClient sends with ``get_httpx_client().request(...)`` to a path
 relative to its own base URL. The client hands it a Route instead of a bare httpx client:
-a Route sends the same request with httpx to ``base_url + path``, adds the Authorization
-and Accept headers, and tells apart the failures that matter for the retry policy:
+a Route sends the same request with httpx to ``base_url + path`` and tells apart what
+matters for the retry policy:
 
 - the request could not be built (nothing sent),
 - it certainly did not reach Intercom (connection refused, connect timeout, ...),
-- it may have reached Intercom (read timeout, dropped connection, ...).
+- it may have reached Intercom, and no status line came back (read timeout, dropped
+  connection, the attempt's time cap, ...),
+- a status line came back, so the request certainly arrived, but the body could not be
+  read (bad gzip, cut short, larger than the size cap, too slow): ``AnswerUnreadable``.
 
-Because the Route adds the Authorization header per request, neither the generated client
-nor the httpx client holds the token, and a caller's own httpx client is used unchanged.
+One POST goes on the wire per attempt: redirects are never followed, whatever the httpx
+client's ``follow_redirects`` says; a 3xx comes back as an answer.
+
+The token stays out of reach: the Route adds it through httpx's auth hook (see _secret),
+so neither the generated client, nor the httpx client, nor any request or dict of
+headers the Route or the generated code keep, holds it. Every answer is rebuilt with the
+token masked in its body, headers and reason phrase before the generated code reads it,
+and every transport error is replaced by a copy of the same type with its message masked,
+without the request, traceback or chain of the original.
 """
 
 from __future__ import annotations
 
+import asyncio
+import sys
+import time
+from collections.abc import Coroutine, Mapping
 from contextvars import ContextVar
 from typing import Any, Literal
 
 import httpx
 
-__all__ = ["AsyncRoute", "Route", "Token", "TransportFailure", "last_response"]
+from ._secret import Token
+
+__all__ = [
+    "DEFAULT_ATTEMPT_TIMEOUT",
+    "DEFAULT_MAX_RESPONSE_SIZE",
+    "AnswerUnreadable",
+    "AsyncRoute",
+    "AttemptTooLong",
+    "CallOptions",
+    "ResponseTooLarge",
+    "Route",
+    "Token",
+    "TransportFailure",
+    "call_options",
+    "last_response",
+]
 
 #: The answer to the request the current call (thread or task) sent last.
 last_response: ContextVar[httpx.Response | None] = ContextVar(
     "intercom_phone_switch_last_response", default=None
 )
+
+#: 1 MiB: Intercom's answers to this endpoint are well under 1 KiB.
+DEFAULT_MAX_RESPONSE_SIZE = 1024 * 1024
+#: Seconds one attempt may take in all, from sending to the answer's last byte.
+DEFAULT_ATTEMPT_TIMEOUT = 60.0
+#: The most characters of a transport error's message that are kept.
+_MESSAGE_LIMIT = 500
 
 Failure = Literal["unbuildable", "not_sent", "maybe_sent"]
 
@@ -41,30 +77,27 @@ _NOT_SENT_FOR_GOOD: tuple[type[Exception], ...] = (
 )
 
 
-class Token:
-    """The access token. Its repr and str never show it."""
+class CallOptions:
+    """Per-call settings a call passes down to the Route (through ``call_options``)."""
 
-    __slots__ = ("_authorization",)
+    __slots__ = ("headers", "timeout")
 
-    def __init__(self, token: str) -> None:
-        self._authorization = f"Bearer {token}"
+    def __init__(self, *, timeout: Any = None, headers: Mapping[str, str] | None = None) -> None:
+        #: An httpx timeout for this call, or None for the Route's own.
+        self.timeout = timeout
+        #: Headers to add to this call's request.
+        self.headers = dict(headers) if headers else {}
 
-    @property
-    def authorization(self) -> str:
-        """The Authorization header value."""
-        return self._authorization
 
-    def __repr__(self) -> str:
-        return "Token([redacted])"
-
-    __str__ = __repr__
-
-    def __reduce__(self) -> Any:
-        raise TypeError("the access token cannot be pickled")
+#: The options of the call under way in this thread or task, when it has any.
+call_options: ContextVar[CallOptions | None] = ContextVar(
+    "intercom_phone_switch_call_options", default=None
+)
 
 
 class TransportFailure(Exception):
-    """Sending failed: ``failure`` says how far the request got; ``cause`` is why."""
+    """Sending failed: ``failure`` says how far the request got; ``cause`` is why (a
+    masked copy of the transport's error)."""
 
     def __init__(self, failure: Failure, cause: BaseException, *, transient: bool) -> None:
         super().__init__(failure)
@@ -73,23 +106,124 @@ class TransportFailure(Exception):
         self.transient = transient
 
 
-def _failure(error: Exception) -> TransportFailure:
+class AnswerUnreadable(Exception):
+    """A status line came back, so the request arrived, but the body could not be read.
+
+    ``response`` holds the status and (masked) headers, with an empty body; ``cause`` is
+    why the body could not be read.
+    """
+
+    def __init__(self, response: httpx.Response, cause: BaseException) -> None:
+        super().__init__(f"status {response.status_code}, body unreadable")
+        self.response = response
+        self.cause = cause
+
+
+class ResponseTooLarge(Exception):
+    """The answer's body is larger than the client's ``max_response_size``."""
+
+
+class AttemptTooLong(TimeoutError):
+    """The attempt took longer than the client's ``attempt_timeout``."""
+
+
+def _message(error: BaseException, token: Token) -> str:
+    try:
+        text = str(error)
+    except Exception:  # a broken __str__: the type says enough
+        text = ""
+    text = token.mask(text)
+    if len(text) > _MESSAGE_LIMIT:
+        text = token.mask(text[:_MESSAGE_LIMIT]) + f"... ({len(text) - _MESSAGE_LIMIT} more)"
+    return text
+
+
+def scrub(error: BaseException, token: Token) -> BaseException:
+    """A copy of ``error``: same type, message masked, and nothing else (no request, no
+    traceback, no cause or context)."""
+    if isinstance(error, (ResponseTooLarge, AttemptTooLong)):
+        return error  # written here, from nothing the server sent
+    text = _message(error, token)
+    kind = type(error)
+    try:
+        copy = kind(text)
+    except Exception:
+        copy = None
+    if not isinstance(copy, BaseException) or type(copy) is not kind:
+        copy = RuntimeError(f"{kind.__module__}.{kind.__qualname__}: {text}")
+    return copy
+
+
+def _failure(error: Exception, token: Token) -> TransportFailure:
+    cause = scrub(error, token)
     if isinstance(error, _NOT_SENT):
-        return TransportFailure("not_sent", error, transient=True)
+        return TransportFailure("not_sent", cause, transient=True)
     if isinstance(error, _NOT_SENT_FOR_GOOD):
-        return TransportFailure("not_sent", error, transient=False)
-    # A read or write timeout, a dropped connection, an unreadable answer, or an error
-    # from a caller's transport or event hook: the request may have reached Intercom.
-    return TransportFailure("maybe_sent", error, transient=False)
+        return TransportFailure("not_sent", cause, transient=False)
+    # A read or write timeout, a dropped connection, or an error from a caller's
+    # transport or event hook: the request may have reached Intercom.
+    return TransportFailure("maybe_sent", cause, transient=False)
+
+
+def _too_large(limit: int) -> ResponseTooLarge:
+    return ResponseTooLarge(f"the answer is larger than max_response_size ({limit} bytes)")
+
+
+def _too_long(limit: float) -> AttemptTooLong:
+    return AttemptTooLong(f"the attempt took longer than attempt_timeout ({limit:g} s)")
+
+
+def _declared_too_large(raw: httpx.Response, limit: int) -> bool:
+    declared = raw.headers.get("content-length", "")
+    return declared.isdigit() and len(declared) < 20 and int(declared) > limit
+
+
+class _Exchange:
+    """How far one async attempt got: the answer as it arrived, and the outcome."""
+
+    __slots__ = ("outcome", "raw")
+
+    def __init__(self) -> None:
+        self.raw: httpx.Response | None = None
+        self.outcome: httpx.Response | Exception | None = None
+
+
+async def _capped(work: Coroutine[Any, Any, None], limit: float) -> bool:
+    """Run ``work`` for at most ``limit`` seconds; True when the cap stopped it."""
+    if sys.version_info >= (3, 11):
+        timer = asyncio.timeout(limit)
+        try:
+            async with timer:
+                await work
+        except TimeoutError:
+            if not timer.expired():
+                raise
+            return True
+        return False
+    import anyio  # Python 3.10: no asyncio.timeout; anyio comes with httpx
+
+    with anyio.CancelScope(deadline=anyio.current_time() + limit) as scope:
+        await work
+    return scope.cancelled_caught
 
 
 class _Base:
-    __slots__ = ("_base_url", "_timeout", "_token", "_urls")
+    __slots__ = ("_attempt_timeout", "_base_url", "_max_size", "_timeout", "_token", "_urls")
 
-    def __init__(self, base_url: str, token: Token, timeout: Any) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: Token,
+        timeout: Any,
+        *,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        attempt_timeout: float | None = DEFAULT_ATTEMPT_TIMEOUT,
+    ) -> None:
         self._base_url = base_url.rstrip("/")
         self._token = token
         self._timeout = timeout
+        self._max_size = max_response_size
+        self._attempt_timeout = attempt_timeout
         self._urls: dict[str, httpx.URL] = {}
 
     def _url(self, path: str) -> httpx.URL:
@@ -98,27 +232,62 @@ class _Base:
             url = self._urls[path] = httpx.URL(self._base_url + path)
         return url
 
-    def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
-        # The generated code builds a fresh dict per request, so adding to it is safe.
-        headers = {} if headers is None else headers
-        headers["Authorization"] = self._token.authorization
-        headers["Accept"] = "application/json"
-        return headers
-
     def _build(
         self, http: httpx.Client | httpx.AsyncClient, method: str, url: str, kw: Any
     ) -> httpx.Request:
+        from ._metadata import USER_AGENT
+
         if http.is_closed:
             raise TransportFailure(
                 "not_sent", RuntimeError("the httpx client is closed"), transient=False
             )
-        headers = self._headers(kw.pop("headers", None))
+        options = call_options.get()
+        timeout = self._timeout
+        # A new dict: the generated code's own stays as it built it. No credentials here:
+        # the token joins the request on its way to the wire (Token.auth_flow).
+        headers: dict[str, str] = {**(kw.pop("headers", None) or {})}
+        headers["Accept"] = "application/json"
+        headers["User-Agent"] = USER_AGENT
+        if options is not None:
+            headers.update(options.headers)
+            if options.timeout is not None:
+                timeout = options.timeout
         try:
             return http.build_request(
-                method, self._url(url), headers=headers, timeout=self._timeout, **kw
+                method, self._url(url), headers=headers, timeout=timeout, **kw
             )
         except Exception as error:  # an unencodable body or header: nothing was sent
-            raise TransportFailure("unbuildable", error, transient=False) from error
+            failure = TransportFailure("unbuildable", scrub(error, self._token), transient=False)
+        raise failure
+
+    def _deadline(self) -> float | None:
+        limit = self._attempt_timeout
+        return None if limit is None else time.monotonic() + limit
+
+    def _clean(self, raw: httpx.Response, request: httpx.Request, content: bytes) -> httpx.Response:
+        """The answer as the generated code gets it: the token masked everywhere, the
+        request without credentials, nothing of the connection."""
+        token = self._token
+        extensions: dict[str, Any] = {}
+        for key in ("http_version", "reason_phrase"):
+            value = raw.extensions.get(key)
+            if isinstance(value, bytes):
+                extensions[key] = token.mask_bytes(value)
+        clean = httpx.Response(
+            raw.status_code,
+            content=token.mask_bytes(content),
+            request=request,
+            extensions=extensions,
+        )
+        clean.headers = httpx.Headers(
+            [(name, token.mask_bytes(value)) for name, value in raw.headers.raw]
+        )
+        return clean
+
+    def _unreadable(
+        self, raw: httpx.Response, request: httpx.Request, error: BaseException
+    ) -> AnswerUnreadable:
+        return AnswerUnreadable(self._clean(raw, request, b""), scrub(error, self._token))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} to {self._base_url}>"
@@ -129,18 +298,50 @@ class Route(_Base):
 
     __slots__ = ("_http",)
 
-    def __init__(self, http: httpx.Client, base_url: str, token: Token, timeout: Any) -> None:
-        super().__init__(base_url, token, timeout)
+    def __init__(self, http: httpx.Client, base_url: str, token: Token, timeout: Any, **kw: Any):
+        super().__init__(base_url, token, timeout, **kw)
         self._http = http
 
     def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
         request = self._build(self._http, method, url, kw)
+        outcome = self._exchange(request)
+        if isinstance(outcome, AnswerUnreadable):
+            last_response.set(outcome.response)
+        if isinstance(outcome, Exception):
+            raise outcome  # raised here, outside any handler: no chain to the original
+        last_response.set(outcome)
+        return outcome
+
+    def _exchange(self, request: httpx.Request) -> httpx.Response | Exception:
+        deadline = self._deadline()
         try:
-            response = self._http.send(request)
+            raw = self._http.send(request, auth=self._token, follow_redirects=False, stream=True)
+        except httpx.HTTPStatusError as error:  # a caller's response hook refused the status
+            return self._unreadable(error.response, request, error)
         except Exception as error:
-            raise _failure(error) from error
-        last_response.set(response)
-        return response
+            return _failure(error, self._token)
+        try:
+            content = self._read(raw, deadline)
+        except Exception as error:
+            return self._unreadable(raw, request, error)
+        finally:
+            raw.close()
+        return self._clean(raw, request, content)
+
+    def _read(self, raw: httpx.Response, deadline: float | None) -> bytes:
+        limit = self._max_size
+        if _declared_too_large(raw, limit):
+            raise _too_large(limit)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in raw.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            chunks.append(chunk)
+            if deadline is not None and time.monotonic() > deadline:
+                raise _too_long(self._attempt_timeout or 0.0)
+        return b"".join(chunks)
 
 
 class AsyncRoute(_Base):
@@ -148,15 +349,67 @@ class AsyncRoute(_Base):
 
     __slots__ = ("_http",)
 
-    def __init__(self, http: httpx.AsyncClient, base_url: str, token: Token, timeout: Any) -> None:
-        super().__init__(base_url, token, timeout)
+    def __init__(
+        self, http: httpx.AsyncClient, base_url: str, token: Token, timeout: Any, **kw: Any
+    ):
+        super().__init__(base_url, token, timeout, **kw)
         self._http = http
 
     async def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
         request = self._build(self._http, method, url, kw)
+        outcome = await self._exchange(request)
+        if isinstance(outcome, AnswerUnreadable):
+            last_response.set(outcome.response)
+        if isinstance(outcome, Exception):
+            raise outcome
+        last_response.set(outcome)
+        return outcome
+
+    async def _exchange(self, request: httpx.Request) -> httpx.Response | Exception:
+        limit = self._attempt_timeout
+        state = _Exchange()
         try:
-            response = await self._http.send(request)
+            if limit is None:
+                await self._run(request, state)
+            else:
+                # The whole attempt, status line included, runs under the time cap.
+                expired = await _capped(self._run(request, state), limit)
+                if expired:
+                    too_long = _too_long(limit)
+                    if state.raw is None:
+                        return TransportFailure("maybe_sent", too_long, transient=False)
+                    return AnswerUnreadable(self._clean(state.raw, request, b""), too_long)
+        finally:
+            if state.raw is not None:
+                await state.raw.aclose()
+        assert state.outcome is not None
+        return state.outcome
+
+    async def _run(self, request: httpx.Request, state: _Exchange) -> None:
+        try:
+            state.raw = await self._http.send(
+                request, auth=self._token, follow_redirects=False, stream=True
+            )
+        except httpx.HTTPStatusError as error:
+            state.outcome = self._unreadable(error.response, request, error)
+            return
         except Exception as error:
-            raise _failure(error) from error
-        last_response.set(response)
-        return response
+            state.outcome = _failure(error, self._token)
+            return
+        try:
+            state.outcome = self._clean(state.raw, request, await self._read(state.raw))
+        except Exception as error:
+            state.outcome = self._unreadable(state.raw, request, error)
+
+    async def _read(self, raw: httpx.Response) -> bytes:
+        limit = self._max_size
+        if _declared_too_large(raw, limit):
+            raise _too_large(limit)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in raw.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            chunks.append(chunk)
+        return b"".join(chunks)

@@ -7,9 +7,12 @@ The client logs to the ``intercom_phone_switch`` logger:
 - WARNING, when the outcome of a request is unknown (it may have sent an SMS).
 
 Each record carries those fields as attributes too (``record.status``, ...). The client
-never puts the access token in a record; RedactingFilter, installed on the logger, also
-masks anything that looks like a bearer token or an Authorization header, and can be added
-to your own handlers for the records of other libraries.
+never puts the access token in a record, and masks it in all the text it did not write
+before logging any of it. RedactingFilter, installed on this logger and, once a client
+exists, on the loggers of httpx and httpcore (whose records quote the server's status
+line and headers), also masks the token of every client alive in the process and
+anything that looks like a bearer token or an Authorization header; add it to your own
+handlers for the records of other libraries.
 """
 
 from __future__ import annotations
@@ -17,17 +20,30 @@ from __future__ import annotations
 import logging
 import re
 
-__all__ = ["RedactingFilter", "logger"]
+from ._secret import REDACTED, live_tokens
+
+__all__ = ["RedactingFilter", "guard_http_loggers", "logger"]
 
 _BEARER = re.compile(r"(?i)\b(bearer)(\s+)[^\s'\",;]+")
 _AUTHORIZATION = re.compile(
     r"(?i)(['\"]?authorization['\"]?\s*[:=]\s*['\"]?)([^\s'\",;}\[\]][^'\",;}\]\n]*)"
 )
-REDACTED = "[redacted]"
+#: The loggers of the HTTP libraries the client sends with.
+HTTP_LOGGERS = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
 
 
 def redact(text: str) -> str:
-    """``text`` with bearer tokens and Authorization header values masked."""
+    """``text`` with the tokens of live clients, bearer tokens and Authorization header
+    values masked."""
+    for token in live_tokens():
+        text = token.mask(text)
     if "earer" not in text and "uthorization" not in text.lower():
         return text
     text = _AUTHORIZATION.sub(lambda m: m.group(1) + REDACTED, text)
@@ -53,7 +69,16 @@ class RedactingFilter(logging.Filter):
 
 
 logger = logging.getLogger("intercom_phone_switch")
-logger.addFilter(RedactingFilter())
+_FILTER = RedactingFilter()
+logger.addFilter(_FILTER)
+
+
+def guard_http_loggers() -> None:
+    """Install the filter on the HTTP libraries' loggers (once; it only masks)."""
+    for name in HTTP_LOGGERS:
+        library = logging.getLogger(name)
+        if _FILTER not in library.filters:
+            library.addFilter(_FILTER)
 
 
 def log_attempt(

@@ -20,7 +20,14 @@ other   anything                         UnexpectedResponse
 
 A documented status whose body is not JSON or not of the documented shape becomes
 UnexpectedResponse, except 401, 429 and 5xx, whose status says enough, and a 400 or 422
-carrying an error list (RequestRejected).
+carrying an error list (RequestRejected). Once a status line came back the request
+certainly arrived: an answer whose body could not be read at all (bad encoding, cut
+short, too large, too slow) is judged by its status alone, so a 2xx is an
+UnexpectedResponse whose ``accepted`` is True, never a DeliveryUnknown. A 3xx is never
+followed (one attempt, one POST) and becomes UnexpectedResponse.
+
+Every error made from an answer carries the answer's headers and body text, which the
+Route has already masked (see _http).
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from typing import Any
 
 import httpx
 
-from ._http import TransportFailure
+from ._http import AnswerUnreadable, TransportFailure
 from ._versions import SUPPORTED_VERSIONS, Served
 from .errors import (
     ERROR_KEYS,
@@ -83,6 +90,10 @@ def result(served: Served, response: Any, *, phone: str, version: str, attempt: 
     )
 
 
+def _body(content: bytes) -> str:
+    return content.decode("utf-8", errors="replace")
+
+
 def error_from_answer(
     served: Served,
     status: int,
@@ -92,12 +103,14 @@ def error_from_answer(
     *,
     version: str,
     attempt: int,
-    unreadable: Exception | None = None,
+    unreadable: BaseException | None = None,
+    body_read: bool = True,
 ) -> PhoneSwitchError:
     """The error for an answer other than a readable 200.
 
     ``parsed`` is the generated model of a documented answer (None otherwise);
-    ``unreadable`` is why the generated client could not parse a documented answer.
+    ``unreadable`` is why the answer could not be parsed (or, with ``body_read`` False,
+    why its body could not be read at all).
     """
     models = served.models
     context: dict[str, Any] = {
@@ -105,6 +118,8 @@ def error_from_answer(
         "version": version,
         "attempts": attempt,
         "request_id": _text(headers.get("x-request-id")),
+        "headers": headers,
+        "body": _body(content) if body_read else None,
     }
     if isinstance(parsed, models.PhoneSwitchError):
         key = _text(parsed.error_key)
@@ -133,11 +148,25 @@ def error_from_answer(
         return UnsupportedVersion(message, supported=SUPPORTED_VERSIONS, **context)
     if status in (400, 422) and isinstance(parsed, models.ErrorList):
         return RequestRejected(message, **context)
-    if unreadable is not None or status == 200:
-        why = f"{type(unreadable).__name__}: {unreadable}" if unreadable else "no phone switch"
-        accepted = " (status 200: Intercom accepted the request)" if status == 200 else ""
+    why = f"{type(unreadable).__name__}: {unreadable}" if unreadable else "no phone switch"
+    what = "could not be read" if not body_read else "is not of the documented shape"
+    if 200 <= status < 300:
         return UnexpectedResponse(
-            f"Intercom's answer is not of the documented shape{accepted}: {why}", **context
+            f"Intercom accepted the request (status {status}), so the SMS went out, but "
+            f"its answer {what}: {why}; do not send it again",
+            **context,
+        )
+    if 300 <= status < 400:
+        location = _text(headers.get("location"))
+        return UnexpectedResponse(
+            f"Intercom answered {status}, a redirect"
+            + (f" to {location}" if location else "")
+            + "; redirects are not followed for this request, so nothing was sent there",
+            **context,
+        )
+    if unreadable is not None:
+        return UnexpectedResponse(
+            f"Intercom answered {status}, but its answer {what}: {why}", **context
         )
     return UnexpectedResponse(
         f"Intercom answered with undocumented status {status}"
@@ -173,6 +202,19 @@ def error_from_exception(
     attempt: int,
 ) -> tuple[PhoneSwitchError, BaseException]:
     """The error for an exception out of a generated client, and its cause to chain."""
+    if isinstance(error, AnswerUnreadable):
+        answer = error.response
+        return error_from_answer(
+            served,
+            answer.status_code,
+            answer.headers,
+            None,
+            b"",
+            version=version,
+            attempt=attempt,
+            unreadable=error.cause,
+            body_read=False,
+        ), error.cause
     if isinstance(error, TransportFailure):
         cause = error.cause
         why = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__

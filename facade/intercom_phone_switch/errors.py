@@ -5,17 +5,22 @@ Intercom gave: the HTTP status, Intercom's error codes or error key, its message
 request id and the Intercom-Version header the request was (or would have been) sent with.
 No error ever holds the access token.
 
-Whether an SMS can have gone out follows from the class:
+Whether an SMS can have gone out follows from the class and the status, and every error
+says it in ``sms_sent`` (True, False, or None for unknown):
 
 - ``DeliveryUnknown`` (and its subclass ``ServerError``): the request may have reached
-  Intercom; an SMS may or may not have been sent.
-- ``UnexpectedResponse``: Intercom answered in an undocumented way; with status 200 the
-  SMS was accepted, otherwise check ``status``.
+  Intercom; an SMS may or may not have been sent (``sms_sent`` is None).
+- any error with a 2xx ``status`` (only ``UnexpectedResponse``): Intercom accepted the
+  request, so the SMS went out, but its answer could not be read (``accepted`` is True).
 - every other error: no SMS was sent.
+
+Errors that answer an HTTP response also carry its ``headers`` and ``body`` text (never
+the request's headers); the token is masked in both, as in every message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, ClassVar
 
@@ -31,6 +36,31 @@ if TYPE_CHECKING:
         request_id: str | None
         version: str | None
         attempts: int
+        headers: Mapping[str, str] | None
+        body: str | None
+
+
+#: The most characters of a message an error keeps (the rest is summarised).
+MESSAGE_LIMIT = 2000
+#: The most characters of an answer's body an error keeps.
+BODY_LIMIT = 16 * 1024
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text``, cut to about ``limit`` characters with a note of how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit} more characters)"
+
+
+def reset_datetime(reset: int | None) -> datetime | None:
+    """A UNIX time as an aware UTC datetime; None when there is none or it is out of range."""
+    if reset is None:
+        return None
+    try:
+        return datetime.fromtimestamp(reset, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 __all__ = [
@@ -61,6 +91,8 @@ class PhoneSwitchError(Exception):
         request_id: Intercom's request id, when Intercom sent one.
         version: the Intercom-Version header the request was or would have been sent with.
         attempts: how many requests were sent (0 when the error was found before sending).
+        headers: the headers of Intercom's answer, or None when there was none.
+        body: the text of Intercom's answer (at most 16 KiB), or None when there was none.
     """
 
     #: A short description of the class, used when Intercom sends no message.
@@ -76,15 +108,30 @@ class PhoneSwitchError(Exception):
         request_id: str | None = None,
         version: str | None = None,
         attempts: int = 0,
+        headers: Mapping[str, str] | None = None,
+        body: str | None = None,
     ) -> None:
-        self.message = message or self.summary
+        self.message = shorten(message or self.summary, MESSAGE_LIMIT)
         self.status = status
         self.codes = tuple(codes)
         self.error_key = error_key
         self.request_id = request_id
         self.version = version
         self.attempts = attempts
+        self.headers = headers
+        self.body = None if body is None else shorten(body, BODY_LIMIT)
         super().__init__(self.message)
+
+    @property
+    def accepted(self) -> bool:
+        """True when Intercom answered with a 2xx status: it accepted the request and the
+        SMS went out, although the answer could not be read as a phone switch."""
+        return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def sms_sent(self) -> bool | None:
+        """Whether an SMS went out: True (accepted), False (certainly not), None (unknown)."""
+        return self.accepted
 
     @property
     def code(self) -> str | None:
@@ -218,8 +265,7 @@ class RateLimited(PhoneSwitchError):
 
     @property
     def reset_at(self) -> datetime | None:
-        reset = self.reset
-        return None if reset is None else datetime.fromtimestamp(reset, tz=timezone.utc)
+        return reset_datetime(self.reset)
 
     def _context(self) -> list[tuple[str, object]]:
         return [*super()._context(), ("reset", self.reset)]
@@ -243,6 +289,10 @@ class DeliveryUnknown(PhoneSwitchError):
     """
 
     summary = "The request may have reached Intercom, but no answer came back."
+
+    @property
+    def sms_sent(self) -> bool | None:
+        return None
 
 
 class ServerError(DeliveryUnknown):
@@ -268,8 +318,14 @@ class ConnectionFailed(PhoneSwitchError):
 
 
 class UnexpectedResponse(PhoneSwitchError):
-    """Intercom answered with an undocumented status, or a body that is not JSON or not of
-    the documented shape. With ``status`` 200 Intercom accepted the request."""
+    """Intercom answered with an undocumented status, or a body that could not be read
+    (not JSON, not of the documented shape, badly encoded, cut short, too large or too
+    slow).
+
+    With a 2xx ``status``, ``accepted`` is True: Intercom accepted the request and the SMS
+    went out; do not send it again. With a 3xx status the redirect was not followed
+    (nothing was sent anywhere else); with any other status Intercom refused the request.
+    """
 
     summary = "Intercom's answer is not what its API description documents."
 

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 
 import attrs
 
+from .errors import reset_datetime
+
 __all__ = ["PhoneSwitch", "RateLimit"]
+
+#: A count or a UNIX time in seconds: ASCII digits, at most 15 of them (a reset 30
+#: million years away is the furthest still read; longer values are unreadable).
+_INTEGER = re.compile(r"[0-9]{1,15}")
 
 
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:
     value = headers.get(name)
     if value is None:
         return None
-    try:
-        return int(value.strip())
-    except ValueError:
-        return None
+    value = value.strip()
+    return int(value) if _INTEGER.fullmatch(value) else None
 
 
 @attrs.frozen
@@ -36,12 +41,13 @@ class RateLimit:
 
     @property
     def reset_at(self) -> datetime | None:
-        """``reset`` as an aware UTC datetime."""
-        return None if self.reset is None else datetime.fromtimestamp(self.reset, tz=timezone.utc)
+        """``reset`` as an aware UTC datetime (None when missing or beyond year 9999)."""
+        return reset_datetime(self.reset)
 
     @classmethod
     def from_headers(cls, headers: Mapping[str, str]) -> RateLimit:
-        """Read the X-RateLimit-* headers; a missing or unreadable one becomes None."""
+        """Read the X-RateLimit-* headers; a missing or unreadable one (not a plain
+        non-negative integer of at most 15 digits) becomes None."""
         return cls(
             limit=_int_header(headers, "x-ratelimit-limit"),
             remaining=_int_header(headers, "x-ratelimit-remaining"),

@@ -21,11 +21,16 @@ Step = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
 
 
 class FakeClock(Clock):
-    """Time that moves only when the client sleeps."""
+    """Time that moves only when the client sleeps; jitter draws come from ``draws``
+    (0.0, no jitter, once they run out)."""
 
     def __init__(self, now: float = START) -> None:
         self.now = now
         self.sleeps: list[float] = []
+        self.draws: list[float] = []
+
+    def random(self) -> float:
+        return self.draws.pop(0) if self.draws else 0.0
 
     def time(self) -> float:
         return self.now

@@ -282,7 +282,15 @@ def test_transport_failures_are_wrapped(
 ) -> None:
     error = raised(make_client, intercom, failure)
     assert type(error) is cls
-    assert error.__cause__ is failure
+    # A copy of the transport's error: same type and message, without its request,
+    # traceback or chain (which hold the token).
+    cause = error.__cause__
+    assert type(cause) is type(failure)
+    assert str(cause) == str(failure)
+    assert cause is not failure
+    assert cause.__traceback__ is None
+    assert cause.__cause__ is None
+    assert cause.__context__ is None
     assert error.status is None
     assert error.attempts == 1
 

@@ -35,6 +35,9 @@ class SharedClock(Clock):
     def __call__(self) -> float:
         return self.now
 
+    def random(self) -> float:
+        return 0.0  # no jitter: waits are exactly until the reset
+
     def time(self) -> float:
         return self.now
 
