@@ -25,6 +25,8 @@ from ._retry import Clock, RetryPolicy
 from .errors import AuthenticationError, DeliveryUnknown, PhoneSwitchError
 
 if TYPE_CHECKING:
+    from .guard import Guard
+    from .guard._flow import Binding
     from .results import PhoneSwitch
 
 __all__ = [
@@ -134,6 +136,9 @@ class _Core(Generic[_HttpClient]):
         deadline: float | None = 60.0,
         http_client: _HttpClient | None = None,
         clock: Clock | None = None,
+        guard: Guard | str | None = None,
+        per_phone_window: float | None = None,
+        share_rate_budget: bool = False,
     ) -> None:
         self._token = _token(token)
         self._version = version
@@ -159,6 +164,10 @@ class _Core(Generic[_HttpClient]):
         route_type = AsyncRoute if self._is_async else Route
         self._route = route_type(http_client, self._base_url, self._token, per_request)  # type: ignore[arg-type]
         self._generated: dict[str, Any] = {}
+        from .guard._flow import bind, budget
+
+        self._guard = bind(guard, per_phone_window, deadline, http_client.timeout.read)
+        self._budget = budget(self._guard, share_rate_budget, self._base_url, self._token, clock)
 
     @property
     def version(self) -> str:
@@ -171,6 +180,16 @@ class _Core(Generic[_HttpClient]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(version={self._version!r}, base_url={self._base_url!r})"
+
+    def _guarded(self) -> Binding:
+        """The client's guard; the process's memory guard when it was given none."""
+        if self._guard is None:
+            from .guard._flow import bind
+
+            self._guard = bind(
+                None, None, self._policy.deadline, self._http.timeout.read, default=True
+            )
+        return self._guard  # type: ignore[return-value]
 
     def _prepare(self, phone: object, custom_attributes: object, version: str | None) -> _Call:
         from ._validation import check_custom_attributes, check_phone
@@ -280,6 +299,7 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         custom_attributes: CustomAttributes | None = None,
         *,
         version: str | None = None,
+        idempotency_key: str | None = None,
     ) -> PhoneSwitch:
         """Send ``phone`` an SMS with a Messenger link.
 
@@ -287,9 +307,20 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         ``custom_attributes`` are stored on the user or lead exactly as given;
         ``version`` overrides the client's Intercom-Version for this call.
 
+        ``idempotency_key``: at most one SMS for the key, across every client sharing the
+        guard (see the README's section on the guard).
+
         Returns the PhoneSwitch; raises a PhoneSwitchError subclass on any failure.
         """
         call = self._prepare(phone, custom_attributes, version)
+        if idempotency_key is not None or self._guard is not None:
+            guard = self._guarded()
+            return guard.send(
+                call.phone, idempotency_key, call.version, lambda: self._deliver(call)
+            )
+        return self._deliver(call)
+
+    def _deliver(self, call: _Call) -> PhoneSwitch:
         policy = self._policy
         started = policy.clock.monotonic()
         attempt = 0
@@ -345,9 +376,10 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         custom_attributes: CustomAttributes | None = None,
         *,
         version: str | None = None,
+        idempotency_key: str | None = None,
     ) -> PhoneSwitch:
         """Send ``phone`` an SMS with a Messenger link (see PhoneSwitchClient)."""
-        return await self._send(phone, custom_attributes, version, None)
+        return await self._send(phone, custom_attributes, version, None, idempotency_key)
 
     async def create_phone_switches(
         self,
@@ -366,19 +398,21 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         the client was created with ``retry_possibly_delivered=True``.
         """
         from ._bulk import Pacer, unpack
+        from .guard._flow import key_of
 
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         work = list(items)
         outcomes: list[PhoneSwitch | PhoneSwitchError | None] = [None] * len(work)
-        pacer = Pacer(self._policy.clock)
+        pacer = Pacer(self._policy.clock) if self._budget is None else self._budget()
         indexes = iter(range(len(work)))
 
         async def worker() -> None:
             for index in indexes:
                 phone, attributes = unpack(work[index])
                 try:
-                    outcomes[index] = await self._send(phone, attributes, version, pacer)
+                    key = key_of(work[index])
+                    outcomes[index] = await self._send(phone, attributes, version, pacer, key)
                 except PhoneSwitchError as error:
                     outcomes[index] = error
 
@@ -398,9 +432,23 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         return done
 
     async def _send(
-        self, phone: object, custom_attributes: object, version: str | None, pacer: Any
+        self,
+        phone: object,
+        custom_attributes: object,
+        version: str | None,
+        pacer: Any,
+        idempotency_key: str | None = None,
     ) -> PhoneSwitch:
         call = self._prepare(phone, custom_attributes, version)
+        if idempotency_key is not None or self._guard is not None:
+            guard = self._guarded()
+            send = guard.send_async
+            return await send(
+                call.phone, idempotency_key, call.version, lambda: self._deliver(call, pacer)
+            )
+        return await self._deliver(call, pacer)
+
+    async def _deliver(self, call: _Call, pacer: Any) -> PhoneSwitch:
         policy = self._policy
         started = policy.clock.monotonic()
         attempt = 0

@@ -61,7 +61,12 @@ class PhoneSwitchError(Exception):
         request_id: Intercom's request id, when Intercom sent one.
         version: the Intercom-Version header the request was or would have been sent with.
         attempts: how many requests were sent (0 when the error was found before sending).
+        replayed: True when the error is the recorded outcome of an earlier call with the
+            same idempotency key (see intercom_phone_switch.guard), not of a request of
+            this call.
     """
+
+    replayed: bool = False
 
     #: A short description of the class, used when Intercom sends no message.
     summary: ClassVar[str] = "The phone switch failed."
