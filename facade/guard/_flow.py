@@ -261,7 +261,7 @@ class _Flow:
                     state,
                 )
                 return
-            if not isinstance(outcome, Exception):
+            if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
                 return  # a cancellation or interrupt: it is re-raised as it is
             sent = {"accepted": True, "refused": False, "unknown": None}[state]
             recorded = outcome if isinstance(outcome, (PhoneSwitch, PhoneSwitchError)) else None
