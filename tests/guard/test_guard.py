@@ -42,14 +42,18 @@ def test_a_key_sends_once_and_replays_the_switch(
     assert again.replayed
     assert (again.url, again.request_id, again.phone) == (first.url, first.request_id, PHONE)
     assert fake.outbox.total == 1
-    assert make_client(guard=store_url).create_phone_switch(PHONE, idempotency_key="call-1").replayed
+    assert (
+        make_client(guard=store_url).create_phone_switch(PHONE, idempotency_key="call-1").replayed
+    )
     assert fake.outbox.total == 1
     state = Guard(store_url).state("call-1")
     assert state.state == "accepted"
     assert state.outcome == again
 
 
-def test_a_refusal_frees_the_key(store_url: str, make_client: MakeClient, fake: FakeIntercom) -> None:
+def test_a_refusal_frees_the_key(
+    store_url: str, make_client: MakeClient, fake: FakeIntercom
+) -> None:
     client = make_client(guard=store_url)
     fake.faults.script("sms_failed")
     with pytest.raises(SmsNotSent) as refused:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from intercom_phone_switch.guard._redis import RedisStore, redacted
 
 @pytest.fixture
 def store(store_url: str) -> Iterator[Store]:
-    opened, options = open_store(store_url)
+    opened, _ = open_store(store_url)
     if isinstance(opened, RedisStore):
         opened.client.flushdb()  # the store tests use plain keys, not the namespace
     yield opened
@@ -150,6 +151,5 @@ def test_redacted() -> None:
 def test_bad_urls(url: str, message: str) -> None:
     from intercom_phone_switch.guard import Guard
 
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match=re.escape(message)):
         Guard(url)
-    assert message in str(caught.value)
