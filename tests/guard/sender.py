@@ -67,3 +67,30 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def send_paced(base_url: str, guard: str, phones: list[str], report: Path) -> None:
+    """Bulk-send ``phones`` on the budget shared through ``guard`` (Redis); write what
+    came back (outcome class names, and every HTTP status seen) to ``report``."""
+    from collections import Counter
+
+    import httpx
+
+    answers: Counter[int] = Counter()
+
+    async def count(response: httpx.Response) -> None:
+        answers[response.status_code] += 1
+
+    async def run() -> list[object]:
+        async with (
+            httpx.AsyncClient(event_hooks={"response": [count]}) as http,
+            AsyncPhoneSwitchClient(
+                TOKEN, base_url=base_url, guard=guard, share_rate_budget=True, http_client=http
+            ) as client,
+        ):
+            return list(await client.create_phone_switches(phones, concurrency=10))
+
+    outcomes = asyncio.run(run())
+    kinds = Counter(type(outcome).__name__ for outcome in outcomes)
+    report.write_text(json.dumps({"outcomes": kinds, "answers": answers}), encoding="utf-8")
+    sys.exit(0)
