@@ -50,8 +50,12 @@ def show(key: str, guard: str | None, as_json: bool) -> None:
         opened.close()
     outcome: dict[str, Any] | None = None
     if isinstance(state.outcome, PhoneSwitchError):
-        error = state.outcome
-        outcome = {"error": type(error).__name__, "message": error.message, "status": error.status}
+        failure = state.outcome
+        outcome = {
+            "error": type(failure).__name__,
+            "message": failure.message,
+            "status": failure.status,
+        }
     elif state.outcome is not None:
         outcome = attrs.asdict(state.outcome)
     expires = None if state.expires_in is None else round(state.expires_in, 1)

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from intercom_phone_switch._http import Token
 from intercom_phone_switch._retry import Clock
 from intercom_phone_switch.errors import PhoneSwitchError
 from intercom_phone_switch.results import PhoneSwitch
@@ -314,7 +315,7 @@ def budget(
     binding: Binding | None,
     share: bool,
     base_url: str,
-    token: str,
+    token: Token,
     clock: Clock | None,
 ) -> Callable[[], Any] | None:
     """A maker of shared pacers for the bulk calls of a client with share_rate_budget, or
@@ -330,7 +331,7 @@ def budget(
 
     from ._budget import SharedPacer, scope_of
 
-    scope = scope_of(base_url, token)
+    scope = scope_of(base_url, token.authorization)
     assert binding is not None
     guard = binding.guard
 

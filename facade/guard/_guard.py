@@ -47,7 +47,9 @@ def open_store(url: str) -> tuple[Store, dict[str, str]]:
     (ttl, namespace, fail_open); a store's options are left to the store."""
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
-    mine = {name: query.pop(name) for name in ("ttl", "namespace", "fail_open") if name in query}
+    mine: dict[str, str] = {
+        name: query.pop(name) for name in ("ttl", "namespace", "fail_open") if name in query
+    }
     scheme = parts.scheme.lower()
     if scheme == "memory":
         from ._memory import shared

@@ -305,3 +305,19 @@ def test_share_rate_budget_needs_redis(make_client: MakeClient) -> None:
         make_client(guard="memory://", share_rate_budget=True)
     with pytest.raises(ValueError, match="per_phone_window"):
         make_client(per_phone_window=0)
+
+
+def test_each_app_has_its_own_shared_budget(fake: FakeIntercom) -> None:
+    pytest.importorskip("redis")
+    url = "redis://127.0.0.1:9/0"  # never contacted: pacers are only made here
+
+    def budget_key(token: str, base_url: str = "http://fake.invalid") -> str:
+        client = AsyncPhoneSwitchClient(token, base_url=base_url, guard=url, share_rate_budget=True)
+        assert client._budget is not None
+        key: str = client._budget()._keys[0]
+        assert token not in key
+        return key
+
+    assert budget_key("token-a") == budget_key("token-a")
+    assert budget_key("token-a") != budget_key("token-b")
+    assert budget_key("token-a") != budget_key("token-a", "http://other.invalid")
