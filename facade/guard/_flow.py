@@ -8,6 +8,7 @@ store until the other call records an outcome, up to its own deadline.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import socket
@@ -38,8 +39,18 @@ _LAST_POLL = 0.2
 _SEND = "send"
 
 
+_prefix: tuple[int, str] = (0, "")
+_calls = itertools.count()
+
+
 def _owner() -> str:
-    return f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:16]}"
+    """Unique per call across machines and processes: host, pid, a random part drawn
+    once per process (again after a fork), and a counter."""
+    global _prefix
+    pid = os.getpid()
+    if _prefix[0] != pid:
+        _prefix = (pid, f"{_HOST}:{pid}:{uuid.uuid4().hex[:12]}")
+    return f"{_prefix[1]}:{next(_calls)}"
 
 
 class Binding:

@@ -3,9 +3,14 @@
 One table in WAL mode: readers never block the writer, and a claim is one ``INSERT ...
 ON CONFLICT DO UPDATE ... WHERE`` statement, atomic across processes. A writer that finds
 the database locked waits up to the busy timeout. Times are wall-clock seconds, which
-every process of the machine shares. ``synchronous=FULL`` (the default here) makes each
-claim durable before the SMS is sent, even across a power cut; ``?synchronous=normal``
-trades that for speed (a process crash still loses nothing).
+every process of the machine shares.
+
+Durability: with ``synchronous=full`` (the default here) every claim is on disk (an
+fsync of the WAL) before the SMS is sent, even across a power cut; the outcome recorded
+after the send is not synced on its own (the next claim syncs it), because losing it is
+safe: the claim is then found pending, and unknown once its lease runs out.
+``?synchronous=normal`` syncs nothing per call (a killed process still loses nothing,
+a power cut may lose the last claims); ``?synchronous=extra`` syncs every write.
 """
 
 from __future__ import annotations
@@ -58,6 +63,8 @@ class SqliteStore:
         self.url = f"sqlite:///{self.path}"
         self._busy_timeout = busy_timeout
         self._synchronous = synchronous.upper()
+        #: full: claims are synced one by one, outcomes ride along with the next claim.
+        self._durable_claims = self._synchronous == "FULL"
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         self._claims = 0
@@ -76,7 +83,8 @@ class SqliteStore:
             try:
                 db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
                 db.execute("PRAGMA journal_mode = WAL")
-                db.execute(f"PRAGMA synchronous = {self._synchronous}")
+                base = "NORMAL" if self._durable_claims else self._synchronous
+                db.execute(f"PRAGMA synchronous = {base}")
                 db.execute(_SCHEMA)
             except BaseException:
                 db.close()
@@ -106,7 +114,14 @@ class SqliteStore:
         with self._lock:
             while True:
                 now = time.time()
-                if self._run(_CLAIM, key, owner, now + lease, now + ttl, now).rowcount == 1:
+                if self._durable_claims:
+                    self._run("PRAGMA synchronous = FULL")
+                try:
+                    claimed = self._run(_CLAIM, key, owner, now + lease, now + ttl, now).rowcount
+                finally:
+                    if self._durable_claims:
+                        self._run("PRAGMA synchronous = NORMAL")
+                if claimed == 1:
                     self._claims += 1
                     if self._claims % _PURGE_EVERY == 0:
                         self._run("DELETE FROM guard WHERE expires_at <= ?", now)
