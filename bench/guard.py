@@ -2,10 +2,10 @@
 
 Per call: the synchronous facade sends to the fake Intercom served on loopback (a real
 HTTP round trip, far faster than Intercom's), without a guard and with a fresh
-idempotency key per call on each store: memory, SQLite (a file in a temporary directory,
-WAL, synchronous=FULL, the default, and synchronous=normal) and Redis (a redis-server of this run on loopback). Rounds run the
-contenders in turn; a ratio is the median over rounds of the two contenders' mean time
-per call in the same round.
+idempotency key per call on each store: memory, SQLite (a file in a temporary
+directory, WAL; synchronous=full, the default, and synchronous=normal) and Redis (a
+redis-server of this run on loopback). Rounds run the contenders in turn; a ratio is
+the median over rounds of the two contenders' mean time per call in the same round.
 
 Shared budget: several processes (forked, so they start at once) bulk-send through one
 Intercom app into a fake that allows ``budget`` calls per ``window`` seconds, sharing the

@@ -291,6 +291,13 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         http_client: your own httpx.Client (proxies, transports, event hooks); it is
             never closed by this client.
         clock: where the retry policy reads the time and sleeps (for tests).
+        guard: where idempotency keys and send windows are kept: a URL (``memory://``,
+            ``sqlite:///path``, ``redis://host:port/db``) or a Guard; default: the
+            INTERCOM_PHONE_SWITCH_GUARD environment variable, else the process's memory.
+        per_phone_window: at most one SMS per number per this many seconds (None: no
+            limit); a send inside the window raises SendWindowClosed.
+        share_rate_budget: pace bulk calls on one rate-limit budget shared through the
+            (Redis) guard with every other process sending through the same app.
     """
 
     def create_phone_switch(
@@ -395,7 +402,8 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         starts while Intercom's current rate-limit window has no budget left for it: the
         client waits for the window to reset (X-RateLimit-Reset) instead. Every outcome is
         a PhoneSwitch or the PhoneSwitchError of that item; no item is sent twice unless
-        the client was created with ``retry_possibly_delivered=True``.
+        the client was created with ``retry_possibly_delivered=True``. A mapping item may
+        carry an ``"idempotency_key"``, as ``create_phone_switch`` takes one.
         """
         from ._bulk import Pacer, unpack
         from .guard._flow import key_of
