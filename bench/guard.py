@@ -4,8 +4,9 @@ Per call: the synchronous facade sends to the fake Intercom served on loopback (
 HTTP round trip, far faster than Intercom's), without a guard and with a fresh
 idempotency key per call on each store: memory, SQLite (a file in a temporary
 directory, WAL; synchronous=full, the default, and synchronous=normal) and Redis (a
-redis-server of this run on loopback). Rounds run the contenders in turn; a ratio is
-the median over rounds of the two contenders' mean time per call in the same round.
+redis-server of this run on loopback). Rounds run the contenders in turn, in a new order
+each round, with the garbage collector off; a ratio is the median over rounds of the
+two contenders' mean time per call in the same round.
 
 Shared budget: several processes (forked, so they start at once) bulk-send through one
 Intercom app into a fake that allows ``budget`` calls per ``window`` seconds, sharing the
@@ -17,9 +18,11 @@ a caller (the target is none).
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import json
 import multiprocessing
+import random
 import tempfile
 import time
 import uuid
@@ -73,12 +76,21 @@ def per_call(count: int, rounds: int, warmup: int) -> list[Row]:
             for _ in range(warmup):
                 call()
         samples: dict[str, list[float]] = {name: [] for name in senders}
-        for _ in range(rounds):
-            for name, (call, _) in senders.items():
-                started = time.perf_counter()
-                for _ in range(count):
-                    call()
-                samples[name].append((time.perf_counter() - started) / count * 1e6)
+        order = list(senders)
+        shuffle = random.Random(13).shuffle
+        gc.collect()
+        gc.disable()
+        try:
+            for _ in range(rounds):
+                shuffle(order)  # no contender always runs first, or right after another
+                for name in order:
+                    call = senders[name][0]
+                    started = time.perf_counter()
+                    for _ in range(count):
+                        call()
+                    samples[name].append((time.perf_counter() - started) / count * 1e6)
+        finally:
+            gc.enable()
         for _, client in senders.values():
             client.close()
     base = median(samples[NONE])
@@ -176,8 +188,8 @@ def shared_budget(processes: int, each: int, budget: int, window: int) -> list[R
 
 
 def run(
-    count: int = 100,
-    rounds: int = 15,
+    count: int = 25,
+    rounds: int = 60,
     warmup: int = 100,
     processes: int = 4,
     each: int = 250,

@@ -57,8 +57,8 @@ def plan(quick: bool) -> dict[str, dict[str, Any]]:
         "regenerate": {"rounds": 3},
         "fakeserver": {"seconds": 4.0, "warmup": 1.0},
         "guard": {
-            "count": 100,
-            "rounds": 15,
+            "count": 25,
+            "rounds": 60,
             "warmup": 100,
             "processes": 4,
             "each": 250,
