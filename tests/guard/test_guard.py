@@ -16,7 +16,9 @@ from intercom_phone_switch import (
     PhoneSwitchClient,
     SmsNotSent,
 )
+from intercom_phone_switch._client import BulkItem
 from intercom_phone_switch.fake import FakeIntercom
+from intercom_phone_switch.fake.faults import Fault, FaultKind
 from intercom_phone_switch.guard import (
     GUARD_VARIABLE,
     Guard,
@@ -98,7 +100,7 @@ def test_input_errors_leave_the_key_free(store_url: str, make_client: MakeClient
 def test_a_second_call_waits_for_the_first_and_replays_it(
     store_url: str, make_async_client: Callable[..., AsyncPhoneSwitchClient], fake: FakeIntercom
 ) -> None:
-    fake.faults.script({"kind": "latency", "delay": 0.4})
+    fake.faults.script(Fault(FaultKind.LATENCY, delay=0.4))
     client = make_async_client(guard=store_url)
 
     async def both() -> list[Any]:
@@ -247,7 +249,7 @@ class FailingAfterClaim:
 def test_a_store_failure_after_sending_says_it_was_sent(
     make_client: MakeClient, fake: FakeIntercom
 ) -> None:
-    store: Store = FailingAfterClaim()  # type: ignore[assignment]
+    store: Store = FailingAfterClaim()
     guard = Guard(store)
     client = make_client(guard=guard)
     with pytest.raises(GuardUnavailable) as caught:
@@ -267,17 +269,17 @@ def test_bulk_items_carry_keys(
     store_url: str, make_async_client: Callable[..., AsyncPhoneSwitchClient], fake: FakeIntercom
 ) -> None:
     client = make_async_client(guard=store_url)
-    items = [
+    items: list[BulkItem] = [
         {"phone": PHONE, "idempotency_key": "b1"},
         {"phone": PHONE, "idempotency_key": "b1"},
         {"phone": OTHER, "idempotency_key": "b2"},
         OTHER,
     ]
     outcomes = asyncio.run(client.create_phone_switches(items, concurrency=4))
-    assert sorted(o.replayed for o in outcomes[:2]) == [False, True]  # type: ignore[union-attr]
+    assert sorted(o.replayed for o in outcomes[:2]) == [False, True]
     assert fake.outbox.total == 3
     again = asyncio.run(client.create_phone_switches(items[:3]))
-    assert all(o.replayed for o in again)  # type: ignore[union-attr]
+    assert all(o.replayed for o in again)
     assert fake.outbox.total == 3
 
 

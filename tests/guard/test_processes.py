@@ -32,7 +32,7 @@ import pytest
 
 from bench.support import Server, fake_server
 from intercom_phone_switch import PhoneSwitch
-from intercom_phone_switch.guard import Guard
+from intercom_phone_switch.guard import Guard, KeyState
 
 from .sender import send, warm_up
 
@@ -106,13 +106,13 @@ def run_workers(server: Server, guard: str, tmp: Path, window: float | None, see
     return kills
 
 
-def settled_states(guard: Guard, keys: list[str], patience: float) -> dict[str, str]:
+def settled_states(guard: Guard, keys: list[str], patience: float) -> dict[str, KeyState]:
     """Every key's state, once the claims of killed workers have run out their lease."""
     ends = time.monotonic() + patience
     while True:
         states = {key: guard.state(key) for key in keys}
         if all(s.state != "pending" for s in states.values()) or time.monotonic() > ends:
-            return {key: s for key, s in states.items()}  # type: ignore[misc]
+            return states
         time.sleep(0.25)
 
 
@@ -149,15 +149,15 @@ def test_at_most_one_sms_per_key_with_workers_killed(
     states = settled_states(guard, keys, patience=10)
     print(f"settled: {time.monotonic() - began:.1f} s")
     guard.close()
-    counts = Counter(state.state for state in states.values())  # type: ignore[attr-defined]
+    counts = Counter(state.state for state in states.values())
     accepted_per_phone: Counter[str] = Counter()
     for index, key in enumerate(keys):
         phone = phone_of(index, per_phone)
         state = states[key]
-        found = state.state  # type: ignore[attr-defined]
+        found = state.state
         assert found in ("accepted", "refused", "unknown"), f"seed {seed}: {key} is {found}"
         if found == "accepted":
-            switch = state.outcome  # type: ignore[attr-defined]
+            switch = state.outcome
             assert isinstance(switch, PhoneSwitch)
             assert sent[phone] == 1, f"seed {seed}: {key} accepted, but no SMS"
             assert links[phone] == switch.url, f"seed {seed}: {key}'s link differs"
@@ -170,7 +170,7 @@ def test_at_most_one_sms_per_key_with_workers_killed(
         # outcome is unknown; a number whose keys were all refused got none.
         for phone in sent:
             first = (int(phone[-7:]) - 1_000_000) * per_phone
-            mine = [states[f"key-{first + i}"].state for i in range(per_phone)]  # type: ignore[attr-defined]
+            mine = [states[f"key-{first + i}"].state for i in range(per_phone)]
             assert "accepted" in mine or "unknown" in mine, f"seed {seed}: {phone}"
     # The run must have exercised every outcome, or it proves little.
     assert counts["accepted"] > 0
