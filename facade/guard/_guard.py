@@ -75,9 +75,10 @@ def open_store(url: str) -> tuple[Store, dict[str, str]]:
         timeout = _seconds("timeout", query.pop("timeout")) if "timeout" in query else 2.0
         rest = urlunsplit(parts._replace(query=urlencode(query)))
         return RedisStore(rest, timeout=timeout), mine
+    # The URL itself is never shown: it may hold a password.
     raise ValueError(
         "a guard URL starts with memory://, sqlite:/// or redis:// (not "
-        f"{parts.scheme + '://' if parts.scheme else repr(url)})"
+        f"{parts.scheme + '://' if parts.scheme else 'a URL without a scheme'})"
     )
 
 

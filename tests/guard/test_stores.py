@@ -141,6 +141,7 @@ def test_redacted() -> None:
     ("url", "message"),
     [
         ("ftp://x", "memory://, sqlite:/// or redis://"),
+        ("user:s3cret@host:6379", "without a scheme"),
         ("sqlite://", "sqlite:///relative/path"),
         ("sqlite:///g.db?synchronous=sometimes", "synchronous"),
         ("sqlite:///g.db?mode=x", "unknown SQLite guard options"),
