@@ -141,7 +141,7 @@ def test_redacted() -> None:
     ("url", "message"),
     [
         ("ftp://x", "memory://, sqlite:/// or redis://"),
-        ("user:s3cret@host:6379", "without a scheme"),
+        ("//user:s3cret@host:6379", "without a scheme"),
         ("sqlite://", "sqlite:///relative/path"),
         ("sqlite:///g.db?synchronous=sometimes", "synchronous"),
         ("sqlite:///g.db?mode=x", "unknown SQLite guard options"),
@@ -152,5 +152,6 @@ def test_redacted() -> None:
 def test_bad_urls(url: str, message: str) -> None:
     from intercom_phone_switch.guard import Guard
 
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(ValueError, match=re.escape(message)) as caught:
         Guard(url)
+    assert "s3cret" not in str(caught.value)
