@@ -411,6 +411,7 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         work = list(items)
+        keys = [key_of(item) for item in work]  # a malformed key: ValueError, nothing sent
         outcomes: list[PhoneSwitch | PhoneSwitchError | None] = [None] * len(work)
         pacer = Pacer(self._policy.clock) if self._budget is None else self._budget()
         indexes = iter(range(len(work)))
@@ -419,8 +420,9 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
             for index in indexes:
                 phone, attributes = unpack(work[index])
                 try:
-                    key = key_of(work[index])
-                    outcomes[index] = await self._send(phone, attributes, version, pacer, key)
+                    outcomes[index] = await self._send(
+                        phone, attributes, version, pacer, keys[index]
+                    )
                 except PhoneSwitchError as error:
                     outcomes[index] = error
 

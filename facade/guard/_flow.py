@@ -318,7 +318,9 @@ def key_of(item: object) -> str | None:
     """The idempotency key of a bulk item: a mapping's "idempotency_key", if any."""
     if isinstance(item, Mapping):
         key = item.get("idempotency_key")
-        return None if key is None else str(key) if isinstance(key, int) else key
+        if key is None:
+            return None
+        return check_key(str(key) if isinstance(key, int) and not isinstance(key, bool) else key)
     return None
 
 

@@ -323,3 +323,13 @@ def test_each_app_has_its_own_shared_budget(fake: FakeIntercom) -> None:
     assert budget_key("token-a") == budget_key("token-a")
     assert budget_key("token-a") != budget_key("token-b")
     assert budget_key("token-a") != budget_key("token-a", "http://other.invalid")
+
+
+def test_a_malformed_bulk_key_sends_nothing(
+    make_async_client: Callable[..., AsyncPhoneSwitchClient], fake: FakeIntercom
+) -> None:
+    client = make_async_client()
+    items: list[BulkItem] = [PHONE, {"phone": OTHER, "idempotency_key": ""}]
+    with pytest.raises(ValueError, match="idempotency key"):
+        asyncio.run(client.create_phone_switches(items))
+    assert fake.outbox.total == 0
