@@ -135,7 +135,7 @@ def demo(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks against the alternatives: prints one table, writes bench/results.json."""
-    _install(session, "bench", "generate", extras="spec")
+    _install(session, "bench", "generate", extras="spec,redis")
     session.run("python", "bench/run.py", *session.posargs)
 
 

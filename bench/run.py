@@ -26,7 +26,7 @@ if __package__ in (None, ""):  # run as a script: make the ``bench`` package imp
 if TYPE_CHECKING:
     from bench.report import Row
 
-PARTS = ("percall", "bulk", "pacing", "importtime", "regenerate", "fakeserver")
+PARTS = ("percall", "bulk", "pacing", "importtime", "regenerate", "fakeserver", "guard")
 
 
 def plan(quick: bool) -> dict[str, dict[str, Any]]:
@@ -39,6 +39,15 @@ def plan(quick: bool) -> dict[str, dict[str, Any]]:
             "importtime": {"rounds": 5},
             "regenerate": {"rounds": 1},
             "fakeserver": {"seconds": 1.0, "warmup": 0.5},
+            "guard": {
+                "count": 30,
+                "rounds": 5,
+                "warmup": 30,
+                "processes": 2,
+                "each": 60,
+                "budget": 20,
+                "window": 1,
+            },
         }
     return {
         "percall": {"count": 250, "rounds": 20, "warmup": 300},
@@ -47,6 +56,15 @@ def plan(quick: bool) -> dict[str, dict[str, Any]]:
         "importtime": {"rounds": 15},
         "regenerate": {"rounds": 3},
         "fakeserver": {"seconds": 4.0, "warmup": 1.0},
+        "guard": {
+            "count": 25,
+            "rounds": 60,
+            "warmup": 100,
+            "processes": 4,
+            "each": 250,
+            "budget": 100,
+            "window": 2,
+        },
     }
 
 

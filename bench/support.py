@@ -37,15 +37,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_port(port: int, timeout: float, process: subprocess.Popen[bytes]) -> None:
+def wait_for_port(
+    port: int, timeout: float, process: subprocess.Popen[bytes], what: str = "the fake server"
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the fake server exited with code {process.returncode}")
+            raise RuntimeError(f"{what} exited with code {process.returncode}")
         with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.2):
             return
         time.sleep(0.05)
-    raise RuntimeError(f"the fake server did not listen on {HOST}:{port} within {timeout} s")
+    raise RuntimeError(f"{what} did not listen on {HOST}:{port} within {timeout} s")
 
 
 def cli_command() -> list[str]:
@@ -110,3 +112,37 @@ def fake_server(*extra: str, token: str = TOKEN, startup: float = 20.0) -> Itera
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def redis_server(startup: float = 15.0) -> Iterator[str]:
+    """Run the OS's ``redis-server`` on a free loopback port, with nothing saved to disk
+    beyond a temporary directory; yield its URL; stop it (by its pid) on exit."""
+    executable = shutil.which("redis-server")
+    if executable is None:
+        raise RuntimeError("redis-server is not installed (the OS package redis-server)")
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="guard-redis-") as directory:
+        command = [
+            executable,
+            *("--bind", HOST, "--port", str(port), "--dir", directory),
+            *("--save", "", "--appendonly", "no", "--daemonize", "no"),
+        ]
+        with tempfile.TemporaryFile() as log:
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            try:
+                try:
+                    wait_for_port(port, startup, process, "redis-server")
+                except RuntimeError as exc:
+                    log.seek(0)
+                    tail = log.read().decode(errors="replace").strip().splitlines()[-3:]
+                    raise RuntimeError(f"{exc}: {' | '.join(tail)}") from None
+                yield f"redis://{HOST}:{port}/0"
+            finally:
+                if process.poll() is None:
+                    process.terminate()
+                    try:
+                        process.wait(timeout=5)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+                        process.wait(timeout=5)

@@ -38,6 +38,8 @@ from ._retry import Clock, RetryPolicy
 from .errors import AuthenticationError, DeliveryUnknown, PhoneSwitchError
 
 if TYPE_CHECKING:
+    from .guard import Guard
+    from .guard._flow import Binding
     from .results import PhoneSwitch
 
 __all__ = [
@@ -214,6 +216,9 @@ class _Core(Generic[_HttpClient]):
         clock: Clock | None = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         attempt_timeout: float | None = DEFAULT_ATTEMPT_TIMEOUT,
+        guard: Guard | str | None = None,
+        per_phone_window: float | None = None,
+        share_rate_budget: bool = False,
     ) -> None:
         checked = _token(token)
         del token  # no frame of a traceback from here on holds the secret
@@ -236,6 +241,9 @@ class _Core(Generic[_HttpClient]):
             "clock": clock,
             "max_response_size": max_response_size,
             "attempt_timeout": attempt_timeout,
+            "guard": guard,
+            "per_phone_window": per_phone_window,
+            "share_rate_budget": share_rate_budget,
         }
         self._version = version
         self._served_version = _versions.resolve(version)
@@ -267,6 +275,10 @@ class _Core(Generic[_HttpClient]):
             attempt_timeout=attempt_timeout,
         )
         self._generated: dict[str, Any] = {}
+        from .guard._flow import bind, budget
+
+        self._guard = bind(guard, per_phone_window, deadline, http_client.timeout.read)
+        self._budget = budget(self._guard, share_rate_budget, self._base_url, self._token, clock)
 
     def with_options(
         self: _Self,
@@ -330,6 +342,16 @@ class _Core(Generic[_HttpClient]):
         version = getattr(self, "_version", None)
         base_url = getattr(self, "_base_url", None)
         return f"{type(self).__name__}(version={version!r}, base_url={base_url!r})"
+
+    def _guarded(self) -> Binding:
+        """The client's guard; the process's memory guard when it was given none."""
+        if self._guard is None:
+            from .guard._flow import bind
+
+            self._guard = bind(
+                None, None, self._policy.deadline, self._http.timeout.read, default=True
+            )
+        return self._guard  # type: ignore[return-value]
 
     def _prepare(self, phone: object, custom_attributes: object, version: str | None) -> _Call:
         from ._validation import check_custom_attributes, check_phone
@@ -451,6 +473,13 @@ class PhoneSwitchClient(_Core[httpx.Client]):
             the answer's last byte (60 s; None: no cap beyond ``timeout``).
 
     ``with_options(...)`` gives a client with some of these changed, sharing the pool.
+        guard: where idempotency keys and send windows are kept: a URL (``memory://``,
+            ``sqlite:///path``, ``redis://host:port/db``) or a Guard; default: the
+            INTERCOM_PHONE_SWITCH_GUARD environment variable, else the process's memory.
+        per_phone_window: at most one SMS per number per this many seconds (None: no
+            limit); a send inside the window raises SendWindowClosed.
+        share_rate_budget: pace bulk calls on one rate-limit budget shared through the
+            (Redis) guard with every other process sending through the same app.
     """
 
     def create_phone_switch(
@@ -462,6 +491,7 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
     ) -> PhoneSwitch:
         """Send ``phone`` an SMS with a Messenger link.
 
@@ -471,11 +501,27 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         ``timeout``, ``max_retries`` and ``extra_headers`` (added to the request) the
         client's settings.
 
+        ``idempotency_key``: at most one SMS for the key, across every client sharing the
+        guard (see the README's section on the guard).
+
         Returns the PhoneSwitch; raises a PhoneSwitchError subclass on any failure.
         """
         options = _per_call(timeout, extra_headers)
         policy = self._policy_for(max_retries)
         call = self._prepare(phone, custom_attributes, version)
+        if idempotency_key is not None or self._guard is not None:
+            guard = self._guarded()
+            return guard.send(
+                call.phone,
+                idempotency_key,
+                call.version,
+                lambda: self._deliver(call, options, policy),
+            )
+        return self._deliver(call, options, policy)
+
+    def _deliver(
+        self, call: _Call, options: CallOptions | None, policy: RetryPolicy
+    ) -> PhoneSwitch:
         started = policy.clock.monotonic()
         attempt = 0
         reset = call_options.set(options)
@@ -540,6 +586,7 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
     ) -> PhoneSwitch:
         """Send ``phone`` an SMS with a Messenger link (see PhoneSwitchClient)."""
         return await self._send(
@@ -549,6 +596,7 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
             None,
             options=_per_call(timeout, extra_headers),
             policy=self._policy_for(max_retries),
+            idempotency_key=idempotency_key,
         )
 
     async def create_phone_switches(
@@ -565,22 +613,27 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         starts while Intercom's current rate-limit window has no budget left for it: the
         client waits for the window to reset (X-RateLimit-Reset) instead. Every outcome is
         a PhoneSwitch or the PhoneSwitchError of that item; no item is sent twice unless
-        the client was created with ``retry_possibly_delivered=True``.
+        the client was created with ``retry_possibly_delivered=True``. A mapping item may
+        carry an ``"idempotency_key"``, as ``create_phone_switch`` takes one.
         """
         from ._bulk import Pacer, unpack
+        from .guard._flow import key_of
 
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         work = list(items)
+        keys = [key_of(item) for item in work]  # a malformed key: ValueError, nothing sent
         outcomes: list[PhoneSwitch | PhoneSwitchError | None] = [None] * len(work)
-        pacer = Pacer(self._policy.clock)
+        pacer = Pacer(self._policy.clock) if self._budget is None else self._budget()
         indexes = iter(range(len(work)))
 
         async def worker() -> None:
             for index in indexes:
                 phone, attributes = unpack(work[index])
                 try:
-                    outcomes[index] = await self._send(phone, attributes, version, pacer)
+                    outcomes[index] = await self._send(
+                        phone, attributes, version, pacer, idempotency_key=keys[index]
+                    )
                 except PhoneSwitchError as error:
                     outcomes[index] = error
 
@@ -608,9 +661,23 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         *,
         options: CallOptions | None = None,
         policy: RetryPolicy | None = None,
+        idempotency_key: str | None = None,
     ) -> PhoneSwitch:
         policy = policy or self._policy
         call = self._prepare(phone, custom_attributes, version)
+        if idempotency_key is not None or self._guard is not None:
+            guard = self._guarded()
+            return await guard.send_async(
+                call.phone,
+                idempotency_key,
+                call.version,
+                lambda: self._deliver(call, pacer, options, policy),
+            )
+        return await self._deliver(call, pacer, options, policy)
+
+    async def _deliver(
+        self, call: _Call, pacer: Any, options: CallOptions | None, policy: RetryPolicy
+    ) -> PhoneSwitch:
         started = policy.clock.monotonic()
         attempt = 0
         reset = call_options.set(options)

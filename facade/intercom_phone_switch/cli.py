@@ -17,6 +17,7 @@ from ._extras import MissingExtra
 #: Subcommand name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
     "send": "intercom_phone_switch.commands.send:send",
+    "guard": "intercom_phone_switch.commands.guard:guard",
     "versions": "intercom_phone_switch.commands.versions:versions",
     "serve": "intercom_phone_switch.commands.serve:serve",
     "demo": "intercom_phone_switch.commands.demo:demo",

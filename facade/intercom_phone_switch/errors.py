@@ -93,7 +93,12 @@ class PhoneSwitchError(Exception):
         attempts: how many requests were sent (0 when the error was found before sending).
         headers: the headers of Intercom's answer, or None when there was none.
         body: the text of Intercom's answer (at most 16 KiB), or None when there was none.
+        replayed: True when the error is the recorded outcome of an earlier call with the
+            same idempotency key (see intercom_phone_switch.guard), not of a request of
+            this call.
     """
+
+    replayed: bool = False
 
     #: A short description of the class, used when Intercom sends no message.
     summary: ClassVar[str] = "The phone switch failed."

@@ -67,6 +67,8 @@ class PhoneSwitch:
         version: the Intercom-Version header that was sent.
         rate_limit: the rate-limit state Intercom reported with the answer.
         attempts: how many requests it took (more than 1 after a retry).
+        replayed: True when this is the recorded outcome of an earlier call with the same
+            idempotency key: nothing was sent this time.
     """
 
     type: str
@@ -76,3 +78,4 @@ class PhoneSwitch:
     version: str
     rate_limit: RateLimit
     attempts: int = 1
+    replayed: bool = False

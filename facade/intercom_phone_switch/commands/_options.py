@@ -24,3 +24,40 @@ token_option = click.option(
     show_envvar=True,
     help="The access token (better given through the environment variable).",
 )
+
+
+def _key(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from intercom_phone_switch.guard._guard import check_key
+
+    if value is None:
+        return None
+    try:
+        return check_key(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def guard_url_option(f: _F) -> _F:
+    """``--guard``: the guard's store URL (default: its environment variable)."""
+    from intercom_phone_switch.guard._guard import GUARD_VARIABLE
+
+    return click.option(
+        "--guard",
+        envvar=GUARD_VARIABLE,
+        show_envvar=True,
+        default=None,
+        metavar="URL",
+        help="The guard's store: memory://, sqlite:///path/guard.db or redis://host:port/db.",
+    )(f)
+
+
+def guard_options(f: _F) -> _F:
+    """``--idempotency-key`` and ``--guard`` of ``send``."""
+    f = guard_url_option(f)
+    return click.option(
+        "--idempotency-key",
+        default=None,
+        metavar="KEY",
+        callback=_key,
+        help="At most one SMS for KEY (e.g. the call's id) across every sender of the guard.",
+    )(f)

@@ -1,7 +1,9 @@
 """``intercom-phone-switch send``: send one phone switch and show what Intercom answered.
 
-Exit status: 0 when the SMS was accepted, 1 when no SMS was sent (the error says why),
-3 when it is unknown whether an SMS was sent (DeliveryUnknown), 2 for usage errors.
+Exit status: 0 when the SMS was accepted (or, with --idempotency-key, had been accepted
+before: the outcome is then marked as replayed), 1 when no SMS was sent (the error says
+why), 3 when it is unknown whether an SMS was sent (DeliveryUnknown, or a guard that could
+not record the outcome), 2 for usage errors.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import click
 
 from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSION
 
-from ._options import region_option, token_option
+from ._options import guard_options, region_option, token_option
 
 #: Exit status when Intercom may or may not have sent the SMS.
 EXIT_DELIVERY_UNKNOWN = 3
@@ -55,6 +57,7 @@ def _attribute(text: str) -> tuple[str, Any]:
 @region_option("Intercom's servers to use (default: us).")
 @click.option("--base-url", default=None, help="Send to this server instead of a region.")
 @token_option
+@guard_options
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.pass_context
 def send(
@@ -65,11 +68,14 @@ def send(
     region: str | None,
     base_url: str | None,
     token: str | None,
+    idempotency_key: str | None,
+    guard: str | None,
     as_json: bool,
 ) -> None:
     """Text PHONE (E.164, e.g. +353832345678) a link to the Intercom Messenger."""
     from intercom_phone_switch import PhoneSwitchClient
     from intercom_phone_switch.errors import DeliveryUnknown, PhoneSwitchError
+    from intercom_phone_switch.guard import GuardUnavailable
 
     if region is not None and base_url is not None:
         raise click.UsageError("pass --region or --base-url, not both")
@@ -77,17 +83,28 @@ def send(
     # An embedding program (or a test) may hand over its own httpx.Client as ctx.obj.
     options: dict[str, Any] = ctx.obj if isinstance(ctx.obj, dict) else {}
     try:
-        with PhoneSwitchClient(
+        client = PhoneSwitchClient(
             token or "",
             version=version,
             region=region,  # type: ignore[arg-type]
             base_url=base_url,
             http_client=options.get("http_client"),
-        ) as client:
-            switch = client.create_phone_switch(phone, custom)
+            guard=guard,
+        )
     except PhoneSwitchError as error:
         _show_error(error, as_json)
-        ctx.exit(EXIT_DELIVERY_UNKNOWN if isinstance(error, DeliveryUnknown) else 1)
+        ctx.exit(1)
+    except ValueError as error:  # a malformed --base-url or --guard
+        raise click.UsageError(str(error)) from None
+    try:
+        with client:
+            switch = client.create_phone_switch(phone, custom, idempotency_key=idempotency_key)
+    except PhoneSwitchError as error:
+        _show_error(error, as_json)
+        unknown = isinstance(error, DeliveryUnknown) or (
+            isinstance(error, GuardUnavailable) and error.sent is not False
+        )
+        ctx.exit(EXIT_DELIVERY_UNKNOWN if unknown else 1)
     _show_switch(switch, as_json)
 
 
@@ -111,6 +128,8 @@ def _show_switch(switch: Any, as_json: bool) -> None:
     if limit.remaining is not None:
         table.add_row("rate limit", f"{limit.remaining} of {limit.limit} left until {limit.reset}")
     table.add_row("attempts", str(switch.attempts))
+    if switch.replayed:
+        table.add_row("replayed", "yes: recorded earlier for this idempotency key; nothing sent")
     Console().print(table)
 
 
@@ -123,7 +142,10 @@ def _show_error(error: Any, as_json: bool) -> None:
         "request_id": error.request_id,
         "version": error.version,
         "attempts": error.attempts,
+        "replayed": error.replayed,
     }
+    if hasattr(error, "sent"):
+        fields["sent"] = error.sent
     if as_json:
         click.echo(json.dumps(fields, sort_keys=True))
         return
@@ -131,6 +153,10 @@ def _show_error(error: Any, as_json: bool) -> None:
 
     console = Console(stderr=True)
     console.print(f"[bold red]{type(error).__name__}[/]: {error.message}", highlight=False)
-    for key in ("status", "code", "request_id", "version"):
+    if error.replayed:
+        console.print("  replayed: the recorded outcome of this idempotency key", highlight=False)
+    for key in ("status", "code", "request_id", "version", "sent"):
+        if key not in fields:
+            continue
         if fields[key] is not None:
             console.print(f"  {key}: {fields[key]}", highlight=False)

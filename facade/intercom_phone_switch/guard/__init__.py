@@ -1,0 +1,52 @@
+"""At most one SMS per idempotency key, and per number per window, across processes.
+
+Intercom has no idempotency key, so the guard keeps one on our side, in a store that
+every sender shares: ``memory://`` (one process, the default), ``sqlite:///path`` (the
+processes of one machine) or ``redis://host:port/db`` (many machines; needs the
+``[redis]`` extra). A client takes it as ``guard=`` (a URL or a Guard), or from the
+INTERCOM_PHONE_SWITCH_GUARD environment variable.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from intercom_phone_switch._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from ._budget import SharedPacer
+    from ._errors import GuardUnavailable, KeyInFlight, SendWindowClosed
+    from ._guard import DEFAULT_TTL, GUARD_VARIABLE, Guard, KeyState, open_store
+    from ._store import Record, Store, StoreError
+
+_EXPORTS: dict[str, str] = {
+    "Guard": "._guard",
+    "KeyState": "._guard",
+    "open_store": "._guard",
+    "DEFAULT_TTL": "._guard",
+    "GUARD_VARIABLE": "._guard",
+    "GuardUnavailable": "._errors",
+    "KeyInFlight": "._errors",
+    "SendWindowClosed": "._errors",
+    "Record": "._store",
+    "Store": "._store",
+    "StoreError": "._store",
+    "SharedPacer": "._budget",
+}
+
+__all__ = [
+    "DEFAULT_TTL",
+    "GUARD_VARIABLE",
+    "Guard",
+    "GuardUnavailable",
+    "KeyInFlight",
+    "KeyState",
+    "Record",
+    "SendWindowClosed",
+    "SharedPacer",
+    "Store",
+    "StoreError",
+    "open_store",
+]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -1,0 +1,143 @@
+"""A rate-limit budget shared by every process that bulk-sends through one Intercom app.
+
+The same rule as the bulk call's own Pacer (a request starts only while the window has
+budget left beside the requests in flight; otherwise it waits for X-RateLimit-Reset),
+but the view of the window lives in Redis: one hash per app with the last limit,
+remaining and reset any process saw, and a sorted set of the requests in flight in every
+process. Each entry of that set expires on its own, so a killed process frees its share
+after ``flight_timeout`` seconds. Both transitions are Lua scripts, so they are atomic.
+The reset is Intercom's clock read against this machine's: keep the machines on NTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import uuid
+from typing import Any
+
+from intercom_phone_switch._retry import Clock
+from intercom_phone_switch.results import RateLimit
+
+from ._errors import GuardUnavailable
+from ._redis import RedisStore
+from ._store import StoreError
+
+__all__ = ["SharedPacer", "scope_of"]
+
+ACQUIRE = """
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local limit = tonumber(redis.call('HGET', KEYS[1], 'limit'))
+local remaining = tonumber(redis.call('HGET', KEYS[1], 'remaining'))
+local reset = tonumber(redis.call('HGET', KEYS[1], 'reset'))
+if reset and now >= reset then
+  remaining, reset = limit, nil
+  redis.call('HDEL', KEYS[1], 'reset', 'remaining')
+  if limit then redis.call('HSET', KEYS[1], 'remaining', limit) end
+end
+local flying = redis.call('ZCARD', KEYS[2])
+if (not remaining) or remaining - flying > 0 or ((not reset) and flying == 0) then
+  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[2])
+  redis.call('EXPIRE', KEYS[1], 3600)
+  redis.call('EXPIRE', KEYS[2], 3600)
+  return '0'
+end
+if not reset then return '-1' end
+return tostring(reset - now)
+"""
+RELEASE = """
+redis.call('ZREM', KEYS[2], ARGV[1])
+local limit, remaining, reset = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+if limit then redis.call('HSET', KEYS[1], 'limit', limit) end
+if remaining and reset then
+  local known = tonumber(redis.call('HGET', KEYS[1], 'reset'))
+  local left = tonumber(redis.call('HGET', KEYS[1], 'remaining'))
+  if (not known) or reset > known then
+    redis.call('HSET', KEYS[1], 'reset', reset, 'remaining', remaining)
+  elseif reset == known and left and remaining < left then
+    redis.call('HSET', KEYS[1], 'remaining', remaining)
+  end
+end
+redis.call('EXPIRE', KEYS[1], 3600)
+return 1
+"""
+
+_POLL = 0.005
+
+
+def scope_of(base_url: str, token: str) -> str:
+    """Which budget a client spends: its server and app (a digest of the token, never
+    the token itself)."""
+    digest = hashlib.sha256(f"{base_url}\0{token}".encode()).hexdigest()[:24]
+    return digest
+
+
+class SharedPacer:
+    """The Pacer interface (acquire, release, waited) on a budget kept in Redis."""
+
+    def __init__(
+        self,
+        store: RedisStore,
+        scope: str,
+        clock: Clock,
+        *,
+        namespace: str = "intercom-phone-switch",
+        flight_timeout: float = 60.0,
+        fail_open: bool = False,
+    ) -> None:
+        self._store = store
+        self._keys = [f"{namespace}:budget:{scope}", f"{namespace}:budget:{scope}:flight"]
+        self._clock = clock
+        self._flight_timeout = flight_timeout
+        self._acquire = store.client.register_script(ACQUIRE)
+        self._release = store.client.register_script(RELEASE)
+        self._fail_open = fail_open
+        self._mine: list[str] = []
+        #: Seconds spent waiting for windows to reset, in total.
+        self.waited = 0.0
+
+    def __repr__(self) -> str:
+        return f"<SharedPacer {self._keys[0]} in_flight_here={len(self._mine)}>"
+
+    def _run(self, script: Any, args: list[object]) -> Any:
+        return self._store.run(script, self._keys, args)
+
+    async def acquire(self) -> None:
+        """Wait until the shared window has room for one more request, and take it."""
+        token = uuid.uuid4().hex
+        while True:
+            now = self._clock.time()
+            try:
+                answer = await asyncio.to_thread(
+                    self._run, self._acquire, [repr(now), token, self._flight_timeout]
+                )
+            except StoreError as error:
+                if self._fail_open:
+                    return  # unpaced: fail_open was chosen
+                raise GuardUnavailable(
+                    f"The shared rate budget could not be read, so nothing was sent: {error}",
+                    sent=False,
+                ) from None
+            wait = float(answer)
+            if wait == 0:
+                self._mine.append(token)
+                return
+            if wait < 0:
+                await asyncio.sleep(_POLL)  # the budget is in flight; answers will tell
+            else:
+                self.waited += wait
+                await self._clock.async_sleep(wait)
+
+    async def release(self, rate_limit: RateLimit | None) -> None:
+        """A request finished; ``rate_limit`` is what its answer said (None: no answer)."""
+        token = self._mine.pop() if self._mine else ""
+        known = rate_limit or RateLimit()
+        args = ["" if value is None else value for value in known_values(known)]
+        with contextlib.suppress(StoreError):  # else the in-flight entry expires on its own
+            await asyncio.to_thread(self._run, self._release, [token, *args])
+
+
+def known_values(limit: RateLimit) -> tuple[int | None, int | None, int | None]:
+    return limit.limit, limit.remaining, limit.reset

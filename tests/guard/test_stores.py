@@ -1,0 +1,157 @@
+"""Every store keeps the same rules: atomic claims, owner checks, leases, TTLs."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from intercom_phone_switch.guard import Store, StoreError, open_store
+from intercom_phone_switch.guard._redis import RedisStore, redacted
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    opened, _ = open_store(store_url)
+    if isinstance(opened, RedisStore):
+        opened.client.flushdb()  # the store tests use plain keys, not the namespace
+    yield opened
+    opened.close()
+
+
+def test_a_free_key_is_claimed_once(store: Store) -> None:
+    assert store.get("k") is None
+    assert store.claim("k", "a", 30, 60) is None
+    taken = store.claim("k", "b", 30, 60)
+    assert taken is not None
+    assert (taken.state, taken.owner, taken.payload) == ("pending", "a", "")
+    assert taken.expires_in is not None
+    assert 0 < taken.expires_in <= 60
+
+
+def test_only_the_owner_finishes_or_releases(store: Store) -> None:
+    store.claim("k", "a", 30, 60)
+    assert not store.finish("k", "b", "accepted", "{}", 60)
+    assert not store.release("k", "b")
+    assert store.finish("k", "a", "accepted", '{"x":1}', 60)
+    assert not store.finish("k", "a", "unknown", "{}", 60)  # only a pending claim
+    assert not store.release("k", "a")
+    found = store.get("k")
+    assert found is not None
+    assert (found.state, found.payload) == ("accepted", '{"x":1}')
+    assert store.claim("k", "c", 30, 60) is not None
+
+
+def test_refused_frees_the_key_and_release_deletes(store: Store) -> None:
+    store.claim("k", "a", 30, 60)
+    store.finish("k", "a", "refused", "{}", 60)
+    refused = store.get("k")
+    assert refused is not None
+    assert refused.state == "refused"
+    assert store.claim("k", "b", 30, 60) is None
+    assert store.release("k", "b")
+    assert store.get("k") is None
+
+
+def test_unknown_holds_the_key(store: Store) -> None:
+    store.claim("k", "a", 30, 60)
+    store.finish("k", "a", "unknown", "{}", 60)
+    held = store.claim("k", "b", 30, 60)
+    assert held is not None
+    assert held.state == "unknown"
+
+
+def test_a_pending_claim_past_its_lease_reads_as_unknown(store: Store) -> None:
+    store.claim("k", "a", 0.05, 60)
+    time.sleep(0.1)
+    found = store.claim("k", "b", 30, 60)
+    assert found is not None
+    assert (found.state, found.owner) == ("unknown", "a")
+    # Its owner may still record what really happened.
+    assert store.finish("k", "a", "accepted", "{}", 60)
+
+
+def test_records_expire(store: Store) -> None:
+    store.claim("k", "a", 0.05, 0.1)
+    time.sleep(0.2)
+    assert store.get("k") is None
+    assert store.claim("k", "b", 30, 60) is None
+
+
+def test_forget_deletes_any_record(store: Store) -> None:
+    assert not store.forget("k")
+    store.claim("k", "a", 30, 60)
+    store.finish("k", "a", "unknown", "{}", 60)
+    assert store.forget("k")
+    assert store.get("k") is None
+
+
+def test_concurrent_claims_have_one_winner(store: Store) -> None:
+    winners: list[str] = []
+    start = threading.Barrier(8)
+
+    def claim(owner: str) -> None:
+        start.wait(timeout=10)
+        if store.claim("contested", owner, 30, 60) is None:
+            winners.append(owner)
+
+    threads = [threading.Thread(target=claim, args=(f"o{i}",)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert len(winners) == 1
+
+
+def test_sqlite_records_survive_reopening(tmp_path: object) -> None:
+    url = f"sqlite:///{tmp_path}/guard.db"
+    first, _ = open_store(url)
+    first.claim("k", "a", 30, 60)
+    first.finish("k", "a", "accepted", "{}", 60)
+    first.close()
+    second, _ = open_store(url)
+    found = second.get("k")
+    assert found is not None
+    assert found.state == "accepted"
+    second.close()
+
+
+def test_an_unreachable_redis_is_a_store_error_without_password() -> None:
+    pytest.importorskip("redis")
+    from bench.support import free_port
+
+    store, _ = open_store(f"redis://user:s3cret@127.0.0.1:{free_port()}/0?timeout=0.5")
+    with pytest.raises(StoreError) as caught:
+        store.claim("k", "a", 30, 60)
+    assert "s3cret" not in str(caught.value)
+    assert "s3cret" not in repr(store)
+    store.close()
+
+
+def test_redacted() -> None:
+    assert redacted("redis://:pw@h:1/0") == "redis://***@h:1/0"
+    assert redacted("redis://u:pw@h:1/0") == "redis://u:***@h:1/0"
+    assert redacted("redis://h:1/0") == "redis://h:1/0"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://x", "memory://, sqlite:/// or redis://"),
+        ("//user:s3cret@host:6379", "without a scheme"),
+        ("sqlite://", "sqlite:///relative/path"),
+        ("sqlite:///g.db?synchronous=sometimes", "synchronous"),
+        ("sqlite:///g.db?mode=x", "unknown SQLite guard options"),
+        ("memory://?ttl=0", "above 0"),
+        ("memory://?x=1", "unknown memory guard options"),
+    ],
+)
+def test_bad_urls(url: str, message: str) -> None:
+    from intercom_phone_switch.guard import Guard
+
+    with pytest.raises(ValueError, match=re.escape(message)) as caught:
+        Guard(url)
+    assert "s3cret" not in str(caught.value)
