@@ -8,7 +8,6 @@ PhoneSwitch or one PhoneSwitchError subclass, retrying only where no SMS can hav
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections.abc import Iterable, Mapping
@@ -25,6 +24,7 @@ from ._retry import Clock, RetryPolicy
 from .errors import AuthenticationError, DeliveryUnknown, PhoneSwitchError
 
 if TYPE_CHECKING:
+    from ._batch import AsyncPhoneSwitchBatch, PhoneSwitchBatch
     from .results import PhoneSwitch
 
 __all__ = [
@@ -303,6 +303,36 @@ class PhoneSwitchClient(_Core[httpx.Client]):
                     raise
                 policy.clock.sleep(wait)
 
+    def phone_switch_batch(
+        self,
+        items: Iterable[BulkItem],
+        *,
+        concurrency: int = 10,
+        version: str | None = None,
+        deadline: float | None = None,
+    ) -> PhoneSwitchBatch:
+        """A batch of phone switches sent from ``concurrency`` threads: ``batch.run()`` or
+        ``for entry in batch``; see PhoneSwitchBatch and the README."""
+        from ._batch import PhoneSwitchBatch
+
+        return PhoneSwitchBatch(
+            self, items, concurrency=concurrency, version=version, deadline=deadline
+        )
+
+    def create_phone_switches(
+        self,
+        items: Iterable[BulkItem],
+        *,
+        concurrency: int = 10,
+        version: str | None = None,
+        deadline: float | None = None,
+    ) -> list[PhoneSwitch | PhoneSwitchError]:
+        """Send many phone switches from a pool of threads: the synchronous twin of
+        AsyncPhoneSwitchClient.create_phone_switches."""
+        return self.phone_switch_batch(
+            items, concurrency=concurrency, version=version, deadline=deadline
+        ).run()
+
     def _attempt(self, call: _Call, attempt: int) -> PhoneSwitch:
         last_response.set(None)
         began = perf_counter()
@@ -349,53 +379,47 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         """Send ``phone`` an SMS with a Messenger link (see PhoneSwitchClient)."""
         return await self._send(phone, custom_attributes, version, None)
 
+    def phone_switch_batch(
+        self,
+        items: Iterable[BulkItem],
+        *,
+        concurrency: int = 10,
+        version: str | None = None,
+        deadline: float | None = None,
+    ) -> AsyncPhoneSwitchBatch:
+        """A batch of phone switches to run and keep: ``await batch.run()`` or
+        ``async for entry in batch``; see AsyncPhoneSwitchBatch and the README."""
+        from ._batch import AsyncPhoneSwitchBatch
+
+        return AsyncPhoneSwitchBatch(
+            self, items, concurrency=concurrency, version=version, deadline=deadline
+        )
+
     async def create_phone_switches(
         self,
         items: Iterable[BulkItem],
         *,
         concurrency: int = 10,
         version: str | None = None,
+        deadline: float | None = None,
     ) -> list[PhoneSwitch | PhoneSwitchError]:
         """Send many phone switches; one outcome per item, in the order of ``items``.
 
         Each item is a phone, a (phone, custom_attributes) pair or a mapping with "phone"
         and "custom_attributes". At most ``concurrency`` requests are in flight, and none
         starts while Intercom's current rate-limit window has no budget left for it: the
-        client waits for the window to reset (X-RateLimit-Reset) instead. Every outcome is
-        a PhoneSwitch or the PhoneSwitchError of that item; no item is sent twice unless
-        the client was created with ``retry_possibly_delivered=True``.
+        client waits for the window to reset (X-RateLimit-Reset) instead, unless that wait
+        would end after ``deadline`` seconds from the start or after the client's own
+        ``deadline`` for the item: then the item is RateLimited, and nothing is sent for
+        it. Every outcome is a PhoneSwitch or the PhoneSwitchError of that item; no item
+        is sent twice unless the client was created with ``retry_possibly_delivered=True``.
+
+        A cancelled call loses the outcomes: to learn them after a cancel or timeout, run
+        a ``phone_switch_batch`` instead.
         """
-        from ._bulk import Pacer, unpack
-
-        if concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
-        work = list(items)
-        outcomes: list[PhoneSwitch | PhoneSwitchError | None] = [None] * len(work)
-        pacer = Pacer(self._policy.clock)
-        indexes = iter(range(len(work)))
-
-        async def worker() -> None:
-            for index in indexes:
-                phone, attributes = unpack(work[index])
-                try:
-                    outcomes[index] = await self._send(phone, attributes, version, pacer)
-                except PhoneSwitchError as error:
-                    outcomes[index] = error
-
-        workers = [asyncio.ensure_future(worker()) for _ in range(min(concurrency, len(work)))]
-        try:
-            await asyncio.gather(*workers)
-        except BaseException:
-            # Cancelled, or a bug: stop every worker before leaving, so that no request
-            # is sent after this call has returned.
-            for task in workers:
-                task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-            raise
-        done = [outcome for outcome in outcomes if outcome is not None]
-        if len(done) != len(work):  # every worker fills the outcome of each item it takes
-            raise RuntimeError("a bulk item has no outcome")
-        return done
+        return await self.phone_switch_batch(
+            items, concurrency=concurrency, version=version, deadline=deadline
+        ).run()
 
     async def _send(
         self, phone: object, custom_attributes: object, version: str | None, pacer: Any
@@ -417,14 +441,12 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
                 await policy.clock.async_sleep(wait)
 
     async def _paced_attempt(self, call: _Call, attempt: int, pacer: Any) -> PhoneSwitch:
-        from .results import RateLimit
-
         await pacer.acquire()
         try:
             return await self._attempt(call, attempt)
         finally:
             answer = last_response.get()
-            await pacer.release(None if answer is None else RateLimit.from_headers(answer.headers))
+            pacer.release(None if answer is None else answer.headers)
 
     async def _attempt(self, call: _Call, attempt: int) -> PhoneSwitch:
         last_response.set(None)

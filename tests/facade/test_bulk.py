@@ -131,10 +131,10 @@ def test_pacer_learns_from_answers() -> None:
         pacer = Pacer(clock)
         await pacer.acquire()
         await pacer.acquire()  # nothing known yet: let through
-        await pacer.release(RateLimit(limit=3, remaining=1, reset=int(START) + 10))
-        await pacer.release(RateLimit(limit=3, remaining=2, reset=int(START) + 10))  # late, older
+        pacer.release(RateLimit(limit=3, remaining=1, reset=int(START) + 10))
+        pacer.release(RateLimit(limit=3, remaining=2, reset=int(START) + 10))  # late, older
         await pacer.acquire()  # one left in this window
-        await pacer.release(RateLimit(limit=3, remaining=0, reset=int(START) + 10))
+        pacer.release(RateLimit(limit=3, remaining=0, reset=int(START) + 10))
         await pacer.acquire()  # none left: waits for the reset
         waited_first = pacer.waited
         await pacer.acquire()  # new window: its budget is the limit (3), one is in flight
