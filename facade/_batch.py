@@ -20,7 +20,7 @@ import enum
 import logging
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -322,6 +322,10 @@ def _headers(response: httpx.Response | None) -> Any:
 class AsyncPhoneSwitchBatch(_Batch["AsyncPhoneSwitchClient"]):
     """A batch of phone switches for an AsyncPhoneSwitchClient (see phone_switch_batch)."""
 
+    def __init__(self, client: AsyncPhoneSwitchClient, items: Iterable[object], **kw: Any) -> None:
+        super().__init__(client, items, **kw)
+        self._streams: list[AsyncGenerator[BatchEntry, None]] = []
+
     async def run(self) -> list[Outcome]:
         """Send every item not yet started; return every item's outcome in input order.
 
@@ -334,11 +338,25 @@ class AsyncPhoneSwitchBatch(_Batch["AsyncPhoneSwitchClient"]):
     def __aiter__(self) -> AsyncIterator[BatchEntry]:
         """``async for entry in batch``: run it, getting each entry as it ends.
 
-        Leaving the loop early stops the batch (entries under way end INTERRUPTED).
+        To leave the loop early, iterate inside ``async with batch:``: leaving that block
+        stops the run (entries under way end INTERRUPTED) and waits until it has stopped.
         """
-        return self._stream()
+        stream = self._stream()
+        self._streams.append(stream)
+        return stream
 
-    async def _stream(self) -> AsyncIterator[BatchEntry]:
+    async def aclose(self) -> None:
+        """Stop a run started by ``async for`` and wait until nothing is under way."""
+        while self._streams:
+            await self._streams.pop().aclose()
+
+    async def __aenter__(self) -> AsyncPhoneSwitchBatch:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def _stream(self) -> AsyncGenerator[BatchEntry, None]:
         done: asyncio.Queue[BatchEntry | None] = asyncio.Queue()
         runner = asyncio.ensure_future(self._drive(done.put_nowait))
         runner.add_done_callback(lambda _: done.put_nowait(None))
