@@ -16,13 +16,22 @@ and DeliveryUnknown when the request may have gone out.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
 import threading
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from concurrent.futures import ThreadPoolExecutor
-from queue import Empty, SimpleQueue
+from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._bulk import Pacer, ThreadPacer, unpack
@@ -136,6 +145,16 @@ class BatchEntry:
     def _finish(self, outcome: Outcome) -> None:
         self._outcome = outcome
         self._state = state_of(outcome)
+
+    def _broken(self, error: BaseException) -> None:
+        """Processing this item failed in a way nothing else caught."""
+        if self._state is ItemState.RUNNING:
+            outcome = DeliveryUnknown(
+                f"processing this item failed ({type(error).__name__}); an SMS may or may "
+                "not have been sent"
+            )
+            outcome.__cause__ = error
+            self._finish(outcome)
 
     def _stopped(self, maybe_sent: PhoneSwitchError | None) -> None:
         """The run stopped while this item waited (for the pacer or a retry)."""
@@ -376,7 +395,10 @@ class AsyncPhoneSwitchBatch(_Batch["AsyncPhoneSwitchClient"]):
         async def worker() -> None:
             while queue:
                 entry = queue.popleft()
-                await self._process(entry, pacer)
+                try:
+                    await self._process(entry, pacer)
+                except Exception as error:  # a bug of ours: still an outcome
+                    entry._broken(error)
                 if notify is not None:
                     notify(entry)
 
@@ -473,53 +495,71 @@ class PhoneSwitchBatch(_Batch["PhoneSwitchClient"]):
     exception propagates.
     """
 
+    def __init__(self, client: PhoneSwitchClient, items: Iterable[object], **kw: Any) -> None:
+        super().__init__(client, items, **kw)
+        self._iterators: list[Generator[BatchEntry, None, None]] = []
+
     def run(self) -> list[Outcome]:
         """Send every item not yet started; return every item's outcome in input order."""
-        for _ in self._drive():
-            pass
+        drive = self._drive()
+        try:
+            for _ in drive:
+                pass
+        finally:
+            drive.close()  # interrupted out here: stop the run before going on
         return self.outcomes()
 
     def __iter__(self) -> Iterator[BatchEntry]:
-        """``for entry in batch``: run it, getting each entry as it ends."""
-        return self._drive()
+        """``for entry in batch``: run it, getting each entry as it ends. To leave the loop
+        early, iterate inside ``with batch:``, which stops the run on leaving."""
+        drive = self._drive()
+        self._iterators.append(drive)
+        return drive
 
-    def _drive(self) -> Iterator[BatchEntry]:
+    def close(self) -> None:
+        """Stop a run started by ``for`` and wait until nothing is under way."""
+        while self._iterators:
+            self._iterators.pop().close()
+
+    def __enter__(self) -> PhoneSwitchBatch:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _drive(self) -> Generator[BatchEntry, None, None]:
         queue = self._start()
+        total = len(queue)
         pacer = ThreadPacer(self._client._policy.clock)
-        lock = threading.Lock()
-        stop = threading.Event()
+        workers = _Workers(queue)
         ended: SimpleQueue[BatchEntry] = SimpleQueue()
 
-        def take() -> BatchEntry | None:
-            with lock:
-                return None if stop.is_set() or not queue else queue.popleft()
-
         def worker() -> None:
-            while (entry := take()) is not None:
-                self._process(entry, pacer)
-                ended.put(entry)
+            with workers.running():
+                while (entry := workers.take()) is not None:
+                    try:
+                        self._process(entry, pacer)
+                    except BaseException as error:  # a bug of ours: still an outcome
+                        entry._broken(error)
+                    ended.put(entry)
 
-        count = min(self._concurrency, len(queue))
         reason: BaseException | None = None
+        count = min(self._concurrency, total)
         pool = ThreadPoolExecutor(max_workers=max(count, 1), thread_name_prefix="phone-switch")
         try:
-            futures = [pool.submit(worker) for _ in range(count)]
-            pending = set(futures)
-            while pending or not ended.empty():
-                try:
-                    yield ended.get(timeout=0.05)
-                except Empty:
-                    pending = {future for future in pending if not future.done()}
-            for future in futures:
-                future.result()  # a worker that failed (a bug) fails the run
+            for _ in range(count):
+                pool.submit(worker)
+            for _ in range(total):
+                yield ended.get()
         except BaseException as error:
+            # Interrupted (Ctrl-C), or the loop over the entries was left: no new item
+            # starts, and the batch ends once the items under way have their outcomes.
             reason = error
-            stop.set()
-            _join(pool)
+            workers.stop()
             raise
         finally:
-            pool.shutdown(wait=True)
             self._stop(reason)
+            _shutdown(pool)
 
     def _process(self, entry: BatchEntry, pacer: ThreadPacer) -> None:
         entry._state = ItemState.RUNNING
@@ -558,11 +598,51 @@ class PhoneSwitchBatch(_Batch["PhoneSwitchClient"]):
             clock.sleep(wait)
 
 
-def _join(pool: ThreadPoolExecutor) -> None:
-    """Wait for the worker threads, even through further KeyboardInterrupts."""
+def _shutdown(pool: ThreadPoolExecutor) -> None:
     while True:
         try:
             pool.shutdown(wait=True)
             return
-        except BaseException:  # the threads must end before the batch does
+        except BaseException:  # the threads are done with their items; let them exit
             continue
+
+
+class _Workers:
+    """The worker threads of a running batch: who takes the next item, and who is busy.
+
+    ``stop`` returns once no worker holds an item, however often it is interrupted. It
+    counts the workers itself: an interrupt can strike while a pool starts a thread and
+    lose that thread's future.
+    """
+
+    def __init__(self, queue: deque[BatchEntry]) -> None:
+        self._queue = queue
+        self._changed = threading.Condition()
+        self._stopped = False
+        self._busy = 0
+
+    def take(self) -> BatchEntry | None:
+        with self._changed:
+            return None if self._stopped or not self._queue else self._queue.popleft()
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        with self._changed:
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._busy -= 1
+                self._changed.notify_all()
+
+    def stop(self) -> None:
+        while True:
+            try:
+                with self._changed:
+                    self._stopped = True
+                    while self._busy:
+                        self._changed.wait()
+                return
+            except BaseException:  # interrupted again: the workers must still end first
+                continue
