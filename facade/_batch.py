@@ -183,7 +183,7 @@ class _Batch(Generic[_Client]):
             raise ValueError("concurrency must be an integer of at least 1")
         if deadline is not None and not deadline >= 0:
             raise ValueError("deadline must be None or 0 or more seconds")
-        self._client = client
+        self._client: _Client = client
         self._entries = tuple(BatchEntry(index, item) for index, item in enumerate(items))
         self._concurrency = concurrency
         self._version = version
@@ -278,7 +278,7 @@ class _Batch(Generic[_Client]):
         self, error: PhoneSwitchError, attempt: int, began: float, until: float | None
     ) -> float | None:
         try:
-            wait = self._client._retry_delay(error, attempt, began)
+            wait: float | None = self._client._retry_delay(error, attempt, began)
         except Exception:  # an absurd header, say: no retry rather than no outcome
             return None
         clock = self._client._policy.clock

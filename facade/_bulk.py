@@ -92,6 +92,9 @@ def read_rate_limit(source: Mapping[str, str] | RateLimit | None) -> Reading | N
     """The Reading of an answer's headers (or of a RateLimit); never raises."""
     if source is None:
         return None
+    limit: object
+    remaining: object
+    reset: object
     try:
         if isinstance(source, RateLimit):
             limit, remaining, reset = source.limit, source.remaining, source.reset
