@@ -362,7 +362,7 @@ class PhoneSwitchClient(_Core[httpx.Client]):
 
 
 class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
-    """The asyncio twin of PhoneSwitchClient, plus create_phone_switches for bulk sending.
+    """The asyncio twin of PhoneSwitchClient, bulk sending included.
 
     Takes the same arguments, with ``http_client`` an httpx.AsyncClient.
     """
