@@ -266,12 +266,7 @@ class _Batch(Generic[_Client]):
         except PhoneSwitchError as error:
             entry._finish(error)
         except Exception as error:
-            refusal = UnprocessableItem(
-                f"the item could not be processed ({type(error).__name__}); nothing was sent",
-                version=self._version or self._client.version,
-            )
-            refusal.__cause__ = error
-            entry._finish(refusal)
+            entry._finish(_unprocessable(error, self._version or self._client.version))
         return None
 
     def _retry_wait(
@@ -285,6 +280,15 @@ class _Batch(Generic[_Client]):
         if wait is not None and until is not None and clock.monotonic() + wait > until:
             return None
         return wait
+
+
+def _unprocessable(error: Exception, version: str) -> UnprocessableItem:
+    refusal = UnprocessableItem(
+        f"the item could not be processed ({type(error).__name__}); nothing was sent",
+        version=version,
+    )
+    refusal.__cause__ = error
+    return refusal
 
 
 def _maybe_sent(error: PhoneSwitchError) -> bool:
@@ -432,6 +436,9 @@ class AsyncPhoneSwitchBatch(_Batch["AsyncPhoneSwitchClient"]):
         while True:
             try:
                 room = await pacer.acquire(until)
+            except Exception as failure:  # nothing sent on this attempt
+                entry._finish(maybe_sent or _unprocessable(failure, call.version))
+                return
             except BaseException:
                 entry._stopped(maybe_sent)
                 raise
@@ -469,6 +476,9 @@ class AsyncPhoneSwitchBatch(_Batch["AsyncPhoneSwitchClient"]):
                 return
             try:
                 await clock.async_sleep(wait)
+            except Exception:  # a caller's clock that fails: no retry
+                entry._finish(_final(error, maybe_sent))
+                return
             except BaseException:
                 entry._stopped(maybe_sent)
                 raise

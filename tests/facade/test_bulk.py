@@ -572,3 +572,23 @@ def test_batch_arguments_are_checked(make_async_client: MakeAsync) -> None:
         client.phone_switch_batch([MOBILE], deadline=float("nan"))
     with pytest.raises(ValueError, match="concurrency"):
         client.phone_switch_batch([MOBILE], concurrency=True)
+
+
+def test_a_failing_clock_ends_the_waiting_item_with_its_last_error(
+    intercom: FakeIntercom,
+) -> None:
+    from intercom_phone_switch import ConnectionFailed
+
+    class Broken(FakeClock):
+        async def async_sleep(self, seconds: float) -> None:
+            raise RuntimeError("a caller's clock that fails")
+
+    intercom.script.append(httpx.ConnectError("refused"))
+
+    async def run() -> list[PhoneSwitch | PhoneSwitchError]:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(intercom.async_handler))
+        async with AsyncPhoneSwitchClient(TOKEN, http_client=http, clock=Broken()) as client:
+            return await client.create_phone_switches(phones(3), concurrency=1)
+
+    outcomes = asyncio.run(run())
+    assert [type(o) for o in outcomes] == [ConnectionFailed, PhoneSwitch, PhoneSwitch]
