@@ -303,6 +303,33 @@ class PhoneSwitchClient(_Core[httpx.Client]):
                     raise
                 policy.clock.sleep(wait)
 
+    def _attempt(self, call: _Call, attempt: int) -> PhoneSwitch:
+        last_response.set(None)
+        began = perf_counter()
+        try:
+            answer = call.endpoint.sync_detailed(
+                client=call.client, body=call.body, intercom_version=call.version
+            )
+        except Exception as error:
+            return self._outcome(call, attempt, began, None, error)
+        return self._outcome(call, attempt, began, answer, None)
+
+    def close(self) -> None:
+        """Close the connection pool, unless it belongs to a caller's http_client."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self: _Self) -> _Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
     def phone_switch_batch(
         self,
         items: Iterable[BulkItem],
@@ -332,33 +359,6 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         return self.phone_switch_batch(
             items, concurrency=concurrency, version=version, deadline=deadline
         ).run()
-
-    def _attempt(self, call: _Call, attempt: int) -> PhoneSwitch:
-        last_response.set(None)
-        began = perf_counter()
-        try:
-            answer = call.endpoint.sync_detailed(
-                client=call.client, body=call.body, intercom_version=call.version
-            )
-        except Exception as error:
-            return self._outcome(call, attempt, began, None, error)
-        return self._outcome(call, attempt, began, answer, None)
-
-    def close(self) -> None:
-        """Close the connection pool, unless it belongs to a caller's http_client."""
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self: _Self) -> _Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
