@@ -16,6 +16,14 @@ from typing import TYPE_CHECKING
 from ._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from ._batch import (
+        AsyncPhoneSwitchBatch,
+        BatchEntry,
+        ItemState,
+        PhoneSwitchBatch,
+        SendInterrupted,
+        UnprocessableItem,
+    )
     from ._client import AsyncPhoneSwitchClient, PhoneSwitchClient
     from ._logging import RedactingFilter
     from ._metadata import __version__
@@ -51,6 +59,17 @@ _EXPORTS: dict[str, str] = {
     "RedactingFilter": "._logging",
     "__version__": "._metadata",
     **{
+        name: "._batch"
+        for name in (
+            "AsyncPhoneSwitchBatch",
+            "BatchEntry",
+            "ItemState",
+            "PhoneSwitchBatch",
+            "SendInterrupted",
+            "UnprocessableItem",
+        )
+    },
+    **{
         name: ".errors"
         for name in (
             "PhoneSwitchError",
@@ -73,25 +92,31 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "LATEST_VERSION",
     "SUPPORTED_VERSIONS",
+    "AsyncPhoneSwitchBatch",
     "AsyncPhoneSwitchClient",
     "AuthenticationError",
+    "BatchEntry",
     "Clock",
     "ConnectionFailed",
     "DeliveryUnknown",
     "InvalidCustomAttributes",
     "InvalidPhoneNumber",
+    "ItemState",
     "LandlinePhoneNumber",
     "PhoneSwitch",
+    "PhoneSwitchBatch",
     "PhoneSwitchClient",
     "PhoneSwitchError",
     "RateLimit",
     "RateLimited",
     "RedactingFilter",
     "RequestRejected",
+    "SendInterrupted",
     "ServerError",
     "SmsNotSent",
     "SystemClock",
     "UnexpectedResponse",
+    "UnprocessableItem",
     "UnsupportedVersion",
     "__version__",
 ]

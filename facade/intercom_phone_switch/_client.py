@@ -8,7 +8,6 @@ PhoneSwitch or one PhoneSwitchError subclass, retrying only where no SMS can hav
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections.abc import Iterable, Mapping
@@ -38,6 +37,7 @@ from ._retry import Clock, RetryPolicy
 from .errors import AuthenticationError, DeliveryUnknown, PhoneSwitchError
 
 if TYPE_CHECKING:
+    from ._batch import AsyncPhoneSwitchBatch, PhoneSwitchBatch
     from .guard import Guard
     from .guard._flow import Binding
     from .results import PhoneSwitch
@@ -568,9 +568,39 @@ class PhoneSwitchClient(_Core[httpx.Client]):
     ) -> None:
         self.close()
 
+    def phone_switch_batch(
+        self,
+        items: Iterable[BulkItem],
+        *,
+        concurrency: int = 10,
+        version: str | None = None,
+        deadline: float | None = None,
+    ) -> PhoneSwitchBatch:
+        """A batch of phone switches sent from ``concurrency`` threads: ``batch.run()`` or
+        ``for entry in batch``; see PhoneSwitchBatch and the README."""
+        from ._batch import PhoneSwitchBatch
+
+        return PhoneSwitchBatch(
+            self, items, concurrency=concurrency, version=version, deadline=deadline
+        )
+
+    def create_phone_switches(
+        self,
+        items: Iterable[BulkItem],
+        *,
+        concurrency: int = 10,
+        version: str | None = None,
+        deadline: float | None = None,
+    ) -> list[PhoneSwitch | PhoneSwitchError]:
+        """Send many phone switches from a pool of threads: the synchronous twin of
+        AsyncPhoneSwitchClient.create_phone_switches."""
+        return self.phone_switch_batch(
+            items, concurrency=concurrency, version=version, deadline=deadline
+        ).run()
+
 
 class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
-    """The asyncio twin of PhoneSwitchClient, plus create_phone_switches for bulk sending.
+    """The asyncio twin of PhoneSwitchClient, bulk sending included.
 
     Takes the same arguments, with ``http_client`` an httpx.AsyncClient.
     """
@@ -593,10 +623,25 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
             phone,
             custom_attributes,
             version,
-            None,
             options=_per_call(timeout, extra_headers),
             policy=self._policy_for(max_retries),
             idempotency_key=idempotency_key,
+        )
+
+    def phone_switch_batch(
+        self,
+        items: Iterable[BulkItem],
+        *,
+        concurrency: int = 10,
+        version: str | None = None,
+        deadline: float | None = None,
+    ) -> AsyncPhoneSwitchBatch:
+        """A batch of phone switches to run and keep: ``await batch.run()`` or
+        ``async for entry in batch``; see AsyncPhoneSwitchBatch and the README."""
+        from ._batch import AsyncPhoneSwitchBatch
+
+        return AsyncPhoneSwitchBatch(
+            self, items, concurrency=concurrency, version=version, deadline=deadline
         )
 
     async def create_phone_switches(
@@ -605,59 +650,31 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         *,
         concurrency: int = 10,
         version: str | None = None,
+        deadline: float | None = None,
     ) -> list[PhoneSwitch | PhoneSwitchError]:
         """Send many phone switches; one outcome per item, in the order of ``items``.
 
         Each item is a phone, a (phone, custom_attributes) pair or a mapping with "phone"
         and "custom_attributes". At most ``concurrency`` requests are in flight, and none
         starts while Intercom's current rate-limit window has no budget left for it: the
-        client waits for the window to reset (X-RateLimit-Reset) instead. Every outcome is
-        a PhoneSwitch or the PhoneSwitchError of that item; no item is sent twice unless
-        the client was created with ``retry_possibly_delivered=True``. A mapping item may
-        carry an ``"idempotency_key"``, as ``create_phone_switch`` takes one.
+        client waits for the window to reset (X-RateLimit-Reset) instead, unless that wait
+        would end after ``deadline`` seconds from the start or after the client's own
+        ``deadline`` for the item: then the item is RateLimited, and nothing is sent for
+        it. Every outcome is a PhoneSwitch or the PhoneSwitchError of that item; no item
+        is sent twice unless the client was created with ``retry_possibly_delivered=True``.
+
+        A cancelled call loses the outcomes: to learn them after a cancel or timeout, run
+        a ``phone_switch_batch`` instead.
         """
-        from ._bulk import Pacer, unpack
-        from .guard._flow import key_of
-
-        if concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
-        work = list(items)
-        keys = [key_of(item) for item in work]  # a malformed key: ValueError, nothing sent
-        outcomes: list[PhoneSwitch | PhoneSwitchError | None] = [None] * len(work)
-        pacer = Pacer(self._policy.clock) if self._budget is None else self._budget()
-        indexes = iter(range(len(work)))
-
-        async def worker() -> None:
-            for index in indexes:
-                phone, attributes = unpack(work[index])
-                try:
-                    outcomes[index] = await self._send(
-                        phone, attributes, version, pacer, idempotency_key=keys[index]
-                    )
-                except PhoneSwitchError as error:
-                    outcomes[index] = error
-
-        workers = [asyncio.ensure_future(worker()) for _ in range(min(concurrency, len(work)))]
-        try:
-            await asyncio.gather(*workers)
-        except BaseException:
-            # Cancelled, or a bug: stop every worker before leaving, so that no request
-            # is sent after this call has returned.
-            for task in workers:
-                task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-            raise
-        done = [outcome for outcome in outcomes if outcome is not None]
-        if len(done) != len(work):  # every worker fills the outcome of each item it takes
-            raise RuntimeError("a bulk item has no outcome")
-        return done
+        return await self.phone_switch_batch(
+            items, concurrency=concurrency, version=version, deadline=deadline
+        ).run()
 
     async def _send(
         self,
         phone: object,
         custom_attributes: object,
         version: str | None,
-        pacer: Any,
         *,
         options: CallOptions | None = None,
         policy: RetryPolicy | None = None,
@@ -671,12 +688,12 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
                 call.phone,
                 idempotency_key,
                 call.version,
-                lambda: self._deliver(call, pacer, options, policy),
+                lambda: self._deliver(call, options, policy),
             )
-        return await self._deliver(call, pacer, options, policy)
+        return await self._deliver(call, options, policy)
 
     async def _deliver(
-        self, call: _Call, pacer: Any, options: CallOptions | None, policy: RetryPolicy
+        self, call: _Call, options: CallOptions | None, policy: RetryPolicy
     ) -> PhoneSwitch:
         started = policy.clock.monotonic()
         attempt = 0
@@ -685,9 +702,7 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
             while True:
                 attempt += 1
                 try:
-                    if pacer is None:
-                        return await self._attempt(call, attempt)
-                    return await self._paced_attempt(call, attempt, pacer)
+                    return await self._attempt(call, attempt)
                 except PhoneSwitchError as error:
                     wait = self._retry_delay(error, attempt, started, policy)
                     if wait is None:
@@ -695,16 +710,6 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
                     await policy.clock.async_sleep(wait)
         finally:
             call_options.reset(reset)
-
-    async def _paced_attempt(self, call: _Call, attempt: int, pacer: Any) -> PhoneSwitch:
-        from .results import RateLimit
-
-        await pacer.acquire()
-        try:
-            return await self._attempt(call, attempt)
-        finally:
-            answer = last_response.get()
-            await pacer.release(None if answer is None else RateLimit.from_headers(answer.headers))
 
     async def _attempt(self, call: _Call, attempt: int) -> PhoneSwitch:
         last_response.set(None)

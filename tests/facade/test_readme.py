@@ -73,6 +73,12 @@ def test_example_runs(
     if "LandlinePhoneNumber as error" in block:
         assert out.startswith("no SMS: The number is a landline")
         assert intercom.statuses == [422]
+    elif "phone_switch_batch" in block and "wait_for" in block:
+        assert out.splitlines() == ["3 accepted", "0 left"]
+        assert sorted(intercom.phones) == ["+353832345678", "+447911123456", "+61412345678"]
+    elif "phone_switch_batch" in block:
+        assert out.splitlines() == ["['PhoneSwitch', 'PhoneSwitch']"]
+        assert sorted(intercom.phones) == ["+353832345678", "+447911123456"]
     elif "create_phone_switches" in block:
         lines = out.splitlines()
         assert [line.split()[0] for line in lines] == ["sent", "sent", "not", "not"]

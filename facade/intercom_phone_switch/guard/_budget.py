@@ -15,8 +15,10 @@ import asyncio
 import contextlib
 import hashlib
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
+from intercom_phone_switch._bulk import MAX_WINDOW_WAIT, read_rate_limit
 from intercom_phone_switch._retry import Clock
 from intercom_phone_switch.results import RateLimit
 
@@ -97,6 +99,7 @@ class SharedPacer:
         self._mine: list[str] = []
         #: Seconds spent waiting for windows to reset, in total.
         self.waited = 0.0
+        self._latest: RateLimit | None = None
 
     def __repr__(self) -> str:
         return f"<SharedPacer {self._keys[0]} in_flight_here={len(self._mine)}>"
@@ -104,8 +107,14 @@ class SharedPacer:
     def _run(self, script: Any, args: list[object]) -> Any:
         return self._store.run(script, self._keys, args)
 
-    async def acquire(self) -> None:
-        """Wait until the shared window has room for one more request, and take it."""
+    @property
+    def latest(self) -> RateLimit | None:
+        """What the latest answer this process saw said about the rate limit."""
+        return self._latest
+
+    async def acquire(self, until: float | None = None) -> bool:
+        """Wait until the shared window has room for one more request and take it (True),
+        or answer False at once when that wait would end after ``until`` (monotonic)."""
         token = uuid.uuid4().hex
         while True:
             now = self._clock.time()
@@ -115,28 +124,35 @@ class SharedPacer:
                 )
             except StoreError as error:
                 if self._fail_open:
-                    return  # unpaced: fail_open was chosen
+                    return True  # unpaced: fail_open was chosen
                 raise GuardUnavailable(
                     f"The shared rate budget could not be read, so nothing was sent: {error}",
                     sent=False,
                 ) from None
-            wait = float(answer)
+            wait = min(float(answer), MAX_WINDOW_WAIT)
             if wait == 0:
                 self._mine.append(token)
-                return
+                return True
+            pause = _POLL if wait < 0 else wait  # < 0: the budget is in flight
+            if until is not None and self._clock.monotonic() + pause > until:
+                return False
             if wait < 0:
-                await asyncio.sleep(_POLL)  # the budget is in flight; answers will tell
+                await asyncio.sleep(_POLL)
             else:
                 self.waited += wait
                 await self._clock.async_sleep(wait)
 
-    async def release(self, rate_limit: RateLimit | None) -> None:
-        """A request finished; ``rate_limit`` is what its answer said (None: no answer)."""
+    def release(self, answer: Mapping[str, str] | RateLimit | None) -> None:
+        """A request taken with ``acquire`` finished; ``answer`` is its headers (None: no
+        answer came). Never raises: an entry that cannot be released expires on its own."""
         token = self._mine.pop() if self._mine else ""
-        known = rate_limit or RateLimit()
+        reading = read_rate_limit(answer)
+        known = RateLimit() if reading is None else reading.rate_limit()
+        if reading is not None:
+            self._latest = known
         args = ["" if value is None else value for value in known_values(known)]
-        with contextlib.suppress(StoreError):  # else the in-flight entry expires on its own
-            await asyncio.to_thread(self._run, self._release, [token, *args])
+        with contextlib.suppress(StoreError):
+            self._run(self._release, [token, *args])
 
 
 def known_values(limit: RateLimit) -> tuple[int | None, int | None, int | None]:
