@@ -7,8 +7,8 @@ imported only when it runs, so ``--help`` and quick commands stay fast.
 from __future__ import annotations
 
 import importlib
-import itertools
 import importlib.util
+import itertools
 
 import click
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
 
 #: The width of a console that is not a terminal: wide enough for any row.
 UNBOUNDED = 100_000
@@ -23,3 +24,10 @@ def console(*, stderr: bool = False) -> Console:
     if not shown.is_terminal:
         shown = Console(stderr=stderr, soft_wrap=True, width=UNBOUNDED)
     return shown
+
+
+def folded(table: Table) -> Table:
+    """``table`` with every column folding long cells onto more lines instead of cutting."""
+    for column in table.columns:
+        column.overflow = "fold"
+    return table

@@ -69,14 +69,35 @@ class Output:
         """The client's warnings on stderr, masked, instead of Python's last-resort handler."""
         log = logging.getLogger("intercom_phone_switch")
         handler = _Handler(self)
+        masking = _MaskingFilter(self)
         propagate = log.propagate
+        # First among the logger's filters: the known secrets go whole, before any pattern
+        # that masks only the part of them it recognises.
+        log.filters.insert(0, masking)
         log.addHandler(handler)
         log.propagate = False
         try:
             yield
         finally:
             log.removeHandler(handler)
+            log.removeFilter(masking)
             log.propagate = propagate
+
+
+class _MaskingFilter(logging.Filter):
+    def __init__(self, output: Output) -> None:
+        super().__init__()
+        self.output = output
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        masked = self.output.mask(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
 
 
 class _Handler(logging.Handler):

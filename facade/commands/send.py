@@ -90,7 +90,8 @@ def _attribute(text: str) -> tuple[str, Any]:
         try:
             return name[:-1], _json_value(value)
         except RecursionError:
-            raise click.BadParameter(f"{name[:-1]!r}: the JSON value is nested too deeply") from None
+            message = f"{name[:-1]!r}: the JSON value is nested too deeply"
+            raise click.BadParameter(message) from None
         except ValueError as error:
             raise click.BadParameter(f"{text!r}: {value!r} is not JSON ({error})") from None
     return name, value
@@ -170,7 +171,7 @@ def send(
         try:
             switch = client.create_phone_switch(phone, custom)
         except KeyboardInterrupt:
-            output.line("Interrupted: an SMS may have been sent; check before sending again.", err=True)
+            output.line("Interrupted: " + _VERDICTS[Exit.UNKNOWN], err=True)
             ctx.exit(Exit.UNKNOWN)
         except Exception as error:  # every failure ends in an outcome, never a traceback
             status = exit_status(error)

@@ -2,6 +2,11 @@
 
 Maintainer commands over the stored contract: import one of Intercom's published
 descriptions as a supported version, and compare two versions' contracts.
+
+Exit status: 0 done; 1 ``import-spec --check`` found a file to change, generation failed,
+or ``diff --fail-on-breaking`` found a breaking change; 2 usage error, including an input
+that cannot be read (a missing or undecodable file, a URL that does not answer, a document
+that is not an OpenAPI description, a --root without the stored spec).
 """
 
 from __future__ import annotations
@@ -11,6 +16,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from ._console import console as make_console
+from ._console import folded
+
+#: What reading a user's document or folder may raise, besides the project's own errors:
+#: the file system, decoding, YAML, and structures that are not the expected document.
+UNREADABLE: tuple[type[Exception], ...] = (
+    OSError,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    RecursionError,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -80,13 +100,12 @@ def import_spec(
     """
     import httpx
     import yaml
-    from rich.console import Console
 
     from intercom_phone_switch.spec import diff as contract_diff
     from intercom_phone_switch.spec import importer
     from intercom_phone_switch.spec.effective import SpecError, build
 
-    console = Console()
+    console = make_console()
     root = root.resolve()
     if normalize:
         if version is not None or source is not None:
@@ -99,10 +118,10 @@ def import_spec(
         before = {spec.version: spec.document for spec in build(root)}
         description = importer.load_description(source)
         result = importer.plan_import(root, version, description)
-    except (importer.SpecImportError, SpecError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    except (httpx.HTTPError, yaml.YAMLError) as exc:
-        raise click.ClickException(f"cannot read {source}: {exc}") from exc
+    except (importer.SpecImportError, SpecError) as exc:
+        raise click.UsageError(str(exc)) from None
+    except (httpx.HTTPError, httpx.InvalidURL, yaml.YAMLError, *UNREADABLE) as exc:
+        raise click.UsageError(f"cannot read {source}: {exc}") from None
     changed = result.changes(root)
     _report(console, result, changed)
     if check:
@@ -112,19 +131,21 @@ def import_spec(
     importer.write(root, result)
     baseline = version if version in before else result.previous_stored
     changes = contract_diff.diff(before[baseline], result.document)
-    console.print(contract_diff.table(changes, baseline, version))
+    console.print(folded(contract_diff.table(changes, baseline, version)))
     if generate and changed:
         _generate(console, root)
 
 
 def _normalize(console: Console, root: Path, check: bool, generate: bool) -> None:
+    import yaml
+
     from intercom_phone_switch.spec import importer
     from intercom_phone_switch.spec.effective import SpecError
 
     try:
         files = importer.plan_normalize(root)
-    except (SpecError, OSError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    except (SpecError, yaml.YAMLError, *UNREADABLE) as exc:
+        raise click.UsageError(f"cannot read {root}: {exc}") from None
     changed = [
         name for name, text in files.items() if (root / name).read_text(encoding="utf-8") != text
     ]
@@ -151,18 +172,26 @@ def _generate(console: Console, root: Path) -> None:
 
 
 def _contract(name: str, root: Path) -> dict[str, Any]:
-    from intercom_phone_switch.spec.effective import build
+    import yaml
+
+    from intercom_phone_switch.spec.effective import SpecError, build
     from intercom_phone_switch.spec.emit import load
 
     path = Path(name)
     if path.suffix in (".yaml", ".yml", ".json") and path.is_file():
-        document = load(path.read_text(encoding="utf-8"))
-        if isinstance(document, dict):
+        try:
+            document = load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, *UNREADABLE) as exc:
+            raise click.UsageError(f"cannot read {name}: {exc}") from None
+        if isinstance(document, dict) and isinstance(document.get("paths"), dict):
             return document
-        raise click.ClickException(f"{name} is not an OpenAPI document")
-    specs = {spec.version: spec.document for spec in build(root)}
+        raise click.UsageError(f"{name} is not an OpenAPI document")
+    try:
+        specs = {spec.version: spec.document for spec in build(root)}
+    except (SpecError, yaml.YAMLError, *UNREADABLE) as exc:
+        raise click.UsageError(f"cannot read the stored spec under {root}: {exc}") from None
     if name not in specs:
-        raise click.ClickException(f"unknown version {name!r}; supported: {', '.join(specs)}")
+        raise click.UsageError(f"unknown version {name!r}; supported: {', '.join(specs)}")
     return specs[name]
 
 
@@ -185,19 +214,25 @@ def diff(
     OLD and NEW are supported versions (2.12, Preview...) or paths to OpenAPI files.
     Each change is marked breaking or not for a client written against OLD.
     """
-    from rich.console import Console
 
     from intercom_phone_switch.spec import diff as contract_diff
 
     root = root.resolve()
-    changes = contract_diff.diff(_contract(old, root), _contract(new, root))
+    before, after = _contract(old, root), _contract(new, root)
+    try:
+        changes = contract_diff.diff(before, after)
+    except UNREADABLE as exc:
+        raise click.UsageError(f"cannot compare {old} with {new}: {exc!r}") from None
     report = contract_diff.to_json(changes, old, new)
     if output is not None:
-        output.write_text(report, encoding="utf-8")
+        try:
+            output.write_text(report, encoding="utf-8")
+        except OSError as exc:
+            raise click.BadParameter(str(exc), param_hint="--output") from None
     if as_json:
         click.echo(report, nl=False)
     elif changes:
-        Console().print(contract_diff.table(changes, old, new))
+        make_console().print(folded(contract_diff.table(changes, old, new)))
     else:
         click.echo(f"No contract changes from {old} to {new}.")
     if fail_on_breaking and any(change.breaking for change in changes):

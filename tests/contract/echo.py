@@ -31,17 +31,23 @@ async def echo_app(scope: Scope, receive: Receive, send: Send) -> None:
     }
     authorization = headers.get("authorization", "")
     if authorization == f"Bearer {TOKEN}":
-        status, answer = 400, {
-            "type": "error.list",
-            "request_id": authorization,
-            "errors": f"bad Authorization header {authorization}",
-        }
+        status, answer = (
+            400,
+            {
+                "type": "error.list",
+                "request_id": authorization,
+                "errors": f"bad Authorization header {authorization}",
+            },
+        )
     else:  # the checks that drop or spoil the token get the usual refusal
-        status, answer = 401, {
-            "type": "error.list",
-            "request_id": None,
-            "errors": [{"code": "unauthorized", "message": "Access Token Invalid"}],
-        }
+        status, answer = (
+            401,
+            {
+                "type": "error.list",
+                "request_id": None,
+                "errors": [{"code": "unauthorized", "message": "Access Token Invalid"}],
+            },
+        )
     body = json.dumps(answer).encode()
     await send(
         {
