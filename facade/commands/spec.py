@@ -120,7 +120,9 @@ def import_spec(
         result = importer.plan_import(root, version, description)
     except (importer.SpecImportError, SpecError) as exc:
         raise click.UsageError(str(exc)) from None
-    except (httpx.HTTPError, httpx.InvalidURL, yaml.YAMLError, *UNREADABLE) as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, yaml.YAMLError) as exc:
+        raise click.UsageError(f"cannot read {source}: {exc}") from None
+    except UNREADABLE as exc:
         raise click.UsageError(f"cannot read {source}: {exc}") from None
     changed = result.changes(root)
     _report(console, result, changed)
@@ -144,7 +146,9 @@ def _normalize(console: Console, root: Path, check: bool, generate: bool) -> Non
 
     try:
         files = importer.plan_normalize(root)
-    except (SpecError, yaml.YAMLError, *UNREADABLE) as exc:
+    except (SpecError, yaml.YAMLError) as exc:
+        raise click.UsageError(f"cannot read {root}: {exc}") from None
+    except UNREADABLE as exc:
         raise click.UsageError(f"cannot read {root}: {exc}") from None
     changed = [
         name for name, text in files.items() if (root / name).read_text(encoding="utf-8") != text
@@ -181,14 +185,18 @@ def _contract(name: str, root: Path) -> dict[str, Any]:
     if path.suffix in (".yaml", ".yml", ".json") and path.is_file():
         try:
             document = load(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, *UNREADABLE) as exc:
+        except yaml.YAMLError as exc:
+            raise click.UsageError(f"cannot read {name}: {exc}") from None
+        except UNREADABLE as exc:
             raise click.UsageError(f"cannot read {name}: {exc}") from None
         if isinstance(document, dict) and isinstance(document.get("paths"), dict):
             return document
         raise click.UsageError(f"{name} is not an OpenAPI document")
     try:
         specs = {spec.version: spec.document for spec in build(root)}
-    except (SpecError, yaml.YAMLError, *UNREADABLE) as exc:
+    except (SpecError, yaml.YAMLError) as exc:
+        raise click.UsageError(f"cannot read the stored spec under {root}: {exc}") from None
+    except UNREADABLE as exc:
         raise click.UsageError(f"cannot read the stored spec under {root}: {exc}") from None
     if name not in specs:
         raise click.UsageError(f"unknown version {name!r}; supported: {', '.join(specs)}")

@@ -126,7 +126,7 @@ def test_every_command_answers_bad_input_with_a_usage_message(files: Path) -> No
 SCRIPT = [
     sys.executable,
     "-c",
-    "from intercom_phone_switch.cli import main; main(prog_name=\"intercom-phone-switch\")",
+    'from intercom_phone_switch.cli import main; main(prog_name="intercom-phone-switch")',
 ]
 
 
