@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from schemathesis.engine import Status, events
 
+from intercom_phone_switch._effective import METHOD
 from intercom_phone_switch._redact import Masker
 
 from .safety import SmsBlocked, SmsTally
@@ -48,7 +49,8 @@ class VersionResult:
     requests: int = 0
     #: Answers by status code.
     statuses: Counter[int] = field(default_factory=Counter)
-    #: Answers by status code, to the requests that carried the run's credentials.
+    #: Answers by status code, to the requests of the operation's method (POST) that
+    #: carried the run's credentials; other methods may be refused before any auth check.
     credentialed: Counter[int] = field(default_factory=Counter)
     #: Check results by check name: passed, failed and crashed.
     passed: Counter[str] = field(default_factory=Counter)
@@ -186,7 +188,9 @@ class Collector:
             if interaction.response is not None:
                 self.result.requests += 1
                 self.result.statuses[interaction.response.status_code] += 1
-                if self._carries_credentials(interaction.request.headers):
+                if interaction.request.method.lower() == METHOD and self._carries_credentials(
+                    interaction.request.headers
+                ):
                     self.result.credentialed[interaction.response.status_code] += 1
         for case_id, checks in recorder.checks.items():
             for check in checks:

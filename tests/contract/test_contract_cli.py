@@ -246,3 +246,20 @@ def test_a_token_echoed_by_the_server_is_never_shown(tmp_path: Path) -> None:
     shown = result.stdout + result.stderr + report.read_text() + _texts(report)
     for spelling in (ECHOED, ECHOED.replace("\\", "\\\\").replace('"', '\\"'), "echo&me"):
         assert spelling not in shown
+
+
+def test_refused_credentials_are_found_in_process_too() -> None:
+    from intercom_phone_switch.contract import Settings, Target, run
+
+    target = Target.in_process(
+        FakeIntercom(tokens=["the-right-one"]), "WRONG", sms_free=True, label="fake"
+    )
+    first, second = run(["2.16", "2.12"], target, settings=Settings(max_examples=5))
+
+    assert not first.ok
+    assert first.nothing_checked
+    assert first.credentials_refused is not None
+    assert "nothing was checked" in first.credentials_refused
+    assert second.not_run is not None
+    assert "refused the credentials" in second.not_run
+    assert not second.ok, "a version not run is not kept"
