@@ -39,7 +39,9 @@ class Outcome:
     detail: str = ""
 
 
-@click.command()
+@click.command(
+    epilog="Exit status: 0 every step behaved as expected; 1 a step misbehaved; 2 usage error."
+)
 def demo() -> None:
     """Send phone switches for every version to a local fake Intercom, and show each error."""
     from rich.console import Console

@@ -12,7 +12,12 @@ from intercom_phone_switch.generated.registry import HEADER_VALUES, LATEST_VERSI
 from ._options import FiniteFloat
 
 
-@click.command()
+@click.command(
+    epilog=(
+        "Exit status: 0 stopped (Ctrl-C); 1 cannot listen (the port is taken, say); "
+        "2 usage error (an option out of range, a host that does not resolve)."
+    )
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port",

@@ -64,7 +64,14 @@ def _report(console: Console, result: ImportResult, changed: list[str]) -> None:
         console.print("  every file is already what the import writes")
 
 
-@click.command("import-spec")
+@click.command(
+    "import-spec",
+    epilog=(
+        "Exit status: 0 imported (or, with --check, nothing would change); 1 --check found "
+        "a file to change, or generation failed; 2 usage error, including a source or "
+        "--root that cannot be read."
+    ),
+)
 @click.argument("version", required=False)
 @click.argument("source", metavar="[PATH_OR_URL]", required=False)
 @_ROOT
@@ -203,7 +210,12 @@ def _contract(name: str, root: Path) -> dict[str, Any]:
     return specs[name]
 
 
-@click.command()
+@click.command(
+    epilog=(
+        "Exit status: 0 compared; 1 --fail-on-breaking found a breaking change; 2 usage "
+        "error, including an unknown version or a file that cannot be read."
+    )
+)
 @click.argument("old")
 @click.argument("new")
 @_ROOT

@@ -72,7 +72,7 @@ def what_differs() -> list[tuple[str, str, str, str]]:
     return rows
 
 
-@click.command()
+@click.command(epilog="Exit status: 0 listed; 2 usage error.")
 def versions() -> None:
     """List every Intercom-Version, the generated package serving it, and what differs."""
     from rich.table import Table

@@ -145,3 +145,13 @@ def test_no_traceback_in_a_real_process(args: list[str]) -> None:
     assert done.returncode == 2, done.stdout + done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert "Error:" in done.stderr
+
+
+def test_every_command_documents_its_exit_statuses() -> None:
+    runner = CliRunner()
+    for command in ("send", "versions", "serve", "demo", "contract", "import-spec", "diff"):
+        result = runner.invoke(main, [command, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0
+        text = " ".join(result.output.split())
+        assert "Exit status: 0 " in text, command
+        assert "2 usage error" in text, command
