@@ -155,3 +155,14 @@ def test_every_command_documents_its_exit_statuses() -> None:
         text = " ".join(result.output.split())
         assert "Exit status: 0 " in text, command
         assert "2 usage error" in text, command
+
+
+def test_text_no_stream_can_encode_is_shown_escaped() -> None:
+    """A phone read from undecodable argv bytes, echoed in the error, crashes nothing."""
+    result = CliRunner().invoke(
+        main, ["send", "\udcff\x1b[2J", "--base-url", NOWHERE], env={"INTERCOM_ACCESS_TOKEN": "t"}
+    )
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "\\udcff" in result.stderr
+    assert "\x1b" not in result.stderr
