@@ -2,6 +2,11 @@
 
 A maintainer command (``nox -s import_spec -- VERSION PATH_OR_URL``): it writes the stored
 spec or an overlay, regenerates generated/ and shows what changed for a client.
+
+Exit status: 0 done; 1 ``--check`` found a file to change, or generation failed; 2 usage
+error, including an input that cannot be read (a missing or undecodable file, a URL that
+does not answer, a document that is not an OpenAPI description, a --root without the
+stored spec).
 """
 
 from __future__ import annotations
@@ -10,6 +15,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+
+from intercom_phone_switch.commands._console import console as make_console
+from intercom_phone_switch.commands._console import folded
+
+#: What reading a user's document or folder may raise, besides the project's own errors:
+#: the file system, decoding, YAML, and structures that are not the expected document.
+UNREADABLE: tuple[type[Exception], ...] = (
+    OSError,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    RecursionError,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -43,7 +63,14 @@ def _report(console: Console, result: ImportResult, changed: list[str]) -> None:
         console.print("  every file is already what the import writes")
 
 
-@click.command("import-spec")
+@click.command(
+    "import-spec",
+    epilog=(
+        "Exit status: 0 imported (or, with --check, nothing would change); 1 --check found "
+        "a file to change, or generation failed; 2 usage error, including a source or "
+        "--root that cannot be read."
+    ),
+)
 @click.argument("version", required=False)
 @click.argument("source", metavar="[PATH_OR_URL]", required=False)
 @_ROOT
@@ -79,14 +106,13 @@ def import_spec(
     """
     import httpx
     import yaml
-    from rich.console import Console
 
     from intercom_phone_switch import _spec_diff as contract_diff
 
     from . import importer
     from .effective import SpecError, build
 
-    console = Console()
+    console = make_console()
     root = root.resolve()
     if normalize:
         if version is not None or source is not None:
@@ -99,10 +125,12 @@ def import_spec(
         before = {spec.version: spec.document for spec in build(root)}
         description = importer.load_description(source)
         result = importer.plan_import(root, version, description)
-    except (importer.SpecImportError, SpecError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    except (httpx.HTTPError, yaml.YAMLError) as exc:
-        raise click.ClickException(f"cannot read {source}: {exc}") from exc
+    except (importer.SpecImportError, SpecError) as exc:
+        raise click.UsageError(str(exc)) from None
+    except (httpx.HTTPError, httpx.InvalidURL, yaml.YAMLError) as exc:
+        raise click.UsageError(f"cannot read {source}: {exc}") from None
+    except UNREADABLE as exc:
+        raise click.UsageError(f"cannot read {source}: {exc}") from None
     changed = result.changes(root)
     _report(console, result, changed)
     if check:
@@ -112,19 +140,23 @@ def import_spec(
     importer.write(root, result)
     baseline = version if version in before else result.previous_stored
     changes = contract_diff.diff(before[baseline], result.document)
-    console.print(contract_diff.table(changes, baseline, version))
+    console.print(folded(contract_diff.table(changes, baseline, version)))
     if generate and changed:
         _generate(console, root)
 
 
 def _normalize(console: Console, root: Path, check: bool, generate: bool) -> None:
+    import yaml
+
     from . import importer
     from .effective import SpecError
 
     try:
         files = importer.plan_normalize(root)
-    except (SpecError, OSError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    except (SpecError, yaml.YAMLError) as exc:
+        raise click.UsageError(f"cannot read {root}: {exc}") from None
+    except UNREADABLE as exc:
+        raise click.UsageError(f"cannot read {root}: {exc}") from None
     changed = [
         name for name, text in files.items() if (root / name).read_text(encoding="utf-8") != text
     ]

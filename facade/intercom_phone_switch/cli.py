@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import itertools
 from typing import Any
 
 import click
@@ -26,6 +27,11 @@ COMMANDS: dict[str, str] = {
 }
 
 
+#: The package-version flag, valid only alone: after a command, ``--version`` is that
+#: command's Intercom-Version, and ``--version 2.13 send ...`` must not read as success.
+VERSION_FLAG = "--version"
+
+
 class _LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -33,6 +39,17 @@ class _LazyGroup(click.Group):
         except MissingExtra as missing:  # a command of an extra that is not installed
             click.echo(f"{ctx.command_path}: {missing}", err=True)
             ctx.exit(2)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        own = list(itertools.takewhile(lambda arg: arg.startswith("-"), args))
+        if VERSION_FLAG in own and len(args) > 1:
+            raise click.UsageError(
+                f"{VERSION_FLAG} before a command prints this package's version and takes "
+                f"nothing else; for the Intercom-Version header write it after the command: "
+                f"send --intercom-version V, contract --intercom-version V",
+                ctx,
+            )
+        return super().parse_args(ctx, args)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(
@@ -52,6 +69,13 @@ class _LazyGroup(click.Group):
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="intercom-phone-switch")
+@click.version_option(
+    package_name="intercom-phone-switch",
+    help="Show this package's version and exit (alone: with anything else it is an error).",
+)
 def main() -> None:
-    """Send Intercom phone switches, run a fake Intercom, check the contract."""
+    """Send Intercom phone switches, run a fake Intercom, check the contract.
+
+    Exit status: 0 success, 2 usage error (nothing was done); each command's --help
+    tells what its other statuses mean.
+    """

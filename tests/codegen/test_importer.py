@@ -393,7 +393,7 @@ def test_command_normalizes_hand_edited_files(tmp_path: Path) -> None:
 def test_command_reports_a_bad_source(tmp_path: Path) -> None:
     args = ["2.13", str(tmp_path / "missing.yaml"), "--root", str(ROOT), "--check"]
     result = CliRunner().invoke(import_spec, args)
-    assert result.exit_code == 1
+    assert result.exit_code == 2, "an unreadable input is a usage error"
     assert "missing.yaml" in result.output
 
 

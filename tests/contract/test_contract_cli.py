@@ -103,7 +103,7 @@ def test_an_allowlist_and_a_cap_bound_what_is_texted(
         server.url,
         "--token",
         TOKEN,
-        "--version",
+        "--intercom-version",
         "2.16",
         "--version",
         "2.12",
@@ -117,10 +117,14 @@ def test_an_allowlist_and_a_cap_bound_what_is_texted(
         str(report),
     )
 
-    assert code == 0, output
+    # 2.12 was not run: not counted as kept, and the run is incomplete (exit 3).
+    assert code == 3, output
     assert "SMS cap reached" in output
     assert "2.12 vs " in output
     assert "not run" in output
+    assert "every version" not in output
+    assert "Contract kept by 1 of 2 versions: 2.16." in output
+    assert "Not run, so not checked: 2.12 (the SMS cap was spent" in output
     assert 0 < fake.outbox.total <= 4
     assert {sms.phone for sms in fake.outbox.messages()} <= set(ALLOWED.split(","))
     suites = ET.parse(report).getroot().findall("testsuite")
@@ -173,3 +177,89 @@ def test_usage_errors(args: tuple[str, ...], message: str) -> None:
 
     assert code == 2, output
     assert message in output
+
+
+def test_refused_credentials_fail_the_run_and_say_why(
+    fake: FakeIntercom, server: FakeServer, tmp_path: Path
+) -> None:
+    report = tmp_path / "contract.xml"
+
+    code, output = invoke(
+        "--base-url",
+        server.url,
+        "--token",
+        "WRONG",
+        "--version",
+        "2.16,2.12",
+        "--max-examples",
+        "10",
+        "--junit-xml",
+        str(report),
+    )
+
+    assert code == 1, output
+    assert "refused the credentials" in output
+    assert "nothing was checked" in output
+    assert "Contract kept by none" in output
+    assert "--token" in output
+    assert "2.12 vs " in output, "nothing is gained by going on"
+    assert "not run (the server refused the credentials" in output
+    root = ET.parse(report).getroot()
+    assert root.get("failures") == "1"
+    failure = root.find("testsuite/testcase[@name='run']/failure")
+    assert failure is not None
+    assert "refused the credentials" in (failure.get("message") or "")
+
+
+def _texts(path: Path) -> str:
+    """Every text and attribute value of an XML file, unescaped."""
+    parts = []
+    for element in ET.parse(path).getroot().iter():
+        parts.extend([element.text or "", element.tail or "", *element.attrib.values()])
+    return "\n".join(parts)
+
+
+def test_a_token_echoed_by_the_server_is_never_shown(tmp_path: Path) -> None:
+    from .echo import TOKEN as ECHOED
+    from .echo import echo_app
+
+    report = tmp_path / "contract.xml"
+    with FakeServer(echo_app, host="127.0.0.1") as served:  # type: ignore[arg-type]
+        result = CliRunner().invoke(
+            main,
+            [
+                "contract",
+                "--base-url",
+                served.url,
+                "--version",
+                "2.16",
+                "--max-examples",
+                "5",
+                "--junit-xml",
+                str(report),
+            ],
+            env={"INTERCOM_ACCESS_TOKEN": ECHOED},
+        )
+
+    assert result.exit_code == 1, result.output
+    assert "bad Authorization header Bearer [redacted]" in result.output, "the echo was shown"
+    shown = result.stdout + result.stderr + report.read_text() + _texts(report)
+    for spelling in (ECHOED, ECHOED.replace("\\", "\\\\").replace('"', '\\"'), "echo&me"):
+        assert spelling not in shown
+
+
+def test_refused_credentials_are_found_in_process_too() -> None:
+    from intercom_phone_switch.contract import Settings, Target, run
+
+    target = Target.in_process(
+        FakeIntercom(tokens=["the-right-one"]), "WRONG", sms_free=True, label="fake"
+    )
+    first, second = run(["2.16", "2.12"], target, settings=Settings(max_examples=5))
+
+    assert not first.ok
+    assert first.nothing_checked
+    assert first.credentials_refused is not None
+    assert "nothing was checked" in first.credentials_refused
+    assert second.not_run is not None
+    assert "refused the credentials" in second.not_run
+    assert not second.ok, "a version not run is not kept"

@@ -1,9 +1,10 @@
-"""Options that several subcommands share, spelled once."""
+"""Options and parameter types that several subcommands share, spelled once."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -61,3 +62,53 @@ def guard_options(f: _F) -> _F:
         callback=_key,
         help="At most one SMS for KEY (e.g. the call's id) across every sender of the guard.",
     )(f)
+
+
+def check_token(token: str | None) -> str:
+    """The token as the client reads it, or a usage error saying what is wrong with it."""
+    from intercom_phone_switch._client import _token
+    from intercom_phone_switch.errors import AuthenticationError
+
+    if not token or not token.strip():
+        raise click.UsageError(f"no access token: pass --token or set {TOKEN_VARIABLE}")
+    checked = _token(token)
+    if isinstance(checked, AuthenticationError):
+        raise click.BadParameter(checked.message, param_hint="--token")
+    return token.strip()
+
+
+if TYPE_CHECKING:  # generic for type checkers (click 8.2+), not at run time on 8.1
+    _TextType = click.ParamType[str]  # type: ignore[type-arg,unused-ignore]
+else:
+    _TextType = click.ParamType
+
+
+class BaseUrl(_TextType):
+    """An absolute http(s) URL, by the client's own rule."""
+
+    name = "URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from intercom_phone_switch._client import _base_url
+
+        try:
+            return _base_url(None, str(value))
+        except Exception as error:  # ValueError, httpx.InvalidURL: anything is a bad URL
+            self.fail(str(error) or f"{value!r} is not a URL", param, ctx)
+
+
+class FiniteFloat(click.FloatRange):
+    """A float range that refuses inf and nan (which click's FloatRange lets through)."""
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return float(number)
+
+
+def intercom_version_option(*, help: str, **options: Any) -> Callable[[_F], _F]:
+    """``--intercom-version`` (also spelled ``--version`` after the command)."""
+    return click.option("--intercom-version", "--version", help=help, **options)

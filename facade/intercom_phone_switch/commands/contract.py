@@ -1,11 +1,18 @@
 """``intercom-phone-switch contract``: check a server against each version's contract.
 
-Exit status: 0 when every version kept its contract, 1 when a check failed or a run
-could not test what it should have, 2 for usage errors.
+Exit status (:class:`Exit`):
+
+- 0: every version asked for ran and kept its contract.
+- 1: a version broke its contract, or a run could not test what it should have (the
+  server refused the credentials, nothing was tested, the time limit passed).
+- 2: usage error; nothing was run.
+- 3: incomplete: the versions that ran kept their contract, but some were not run (the
+  SMS cap was spent). They are reported as not run, never as kept.
 """
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,12 +20,42 @@ import click
 
 from intercom_phone_switch_generated.registry import VERSIONS
 
-from ._options import region_option, token_option
+from ._options import (
+    BaseUrl,
+    FiniteFloat,
+    check_token,
+    intercom_version_option,
+    region_option,
+    token_option,
+)
+from ._output import Output
 
 if TYPE_CHECKING:
     from intercom_phone_switch.contract.results import VersionResult
 
-EXIT_FAILED = 1
+
+class Exit(enum.IntEnum):
+    """The exit status of ``contract``."""
+
+    KEPT = 0
+    FAILED = 1
+    USAGE = 2
+    INCOMPLETE = 3
+
+
+EXIT_FAILED = Exit.FAILED
+
+
+def _writable(path: Path) -> None:
+    """A usage error now, rather than after the run, when the report cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as error:
+        raise click.BadParameter(
+            f"cannot write {str(path)!r}: {error.strerror or error}", param_hint="--junit-xml"
+        ) from None
 
 
 def _versions(values: tuple[str, ...]) -> list[str]:
@@ -38,16 +75,24 @@ def _versions(values: tuple[str, ...]) -> list[str]:
     return chosen or list(VERSIONS)
 
 
-@click.command()
+@click.command(
+    epilog=(
+        "Exit status: 0 every version asked for ran and kept its contract; 1 a version "
+        "broke it, or a run could not test what it should have (credentials refused, "
+        "nothing tested, time limit); 2 usage error; 3 the versions run kept it but some "
+        "were not run (the SMS cap was spent)."
+    )
+)
 @click.option("--fake", is_flag=True, help="Test the embedded fake Intercom, in this process.")
 @region_option("Test Intercom's servers in this region.")
 @click.option(
-    "--base-url", default=None, help="Test this server (a proxy, a fake started with serve)."
+    "--base-url",
+    type=BaseUrl(),
+    default=None,
+    help="Test this server (a proxy, a fake started with serve).",
 )
 @token_option
-@click.option(
-    "--version",
-    "versions",
+@intercom_version_option(
     multiple=True,
     metavar="VERSION[,VERSION...]",
     help=f"Versions to check (repeatable); default: all of {', '.join(VERSIONS)}.",
@@ -82,7 +127,7 @@ def _versions(values: tuple[str, ...]) -> list[str]:
 @click.option("--seed", type=int, default=None, help="Seed of the generated requests.")
 @click.option(
     "--time-limit",
-    type=click.FloatRange(min=1),
+    type=FiniteFloat(min=1),
     default=None,
     help="Seconds one version may take before its run is stopped and fails.",
 )
@@ -91,7 +136,7 @@ def contract(
     region: str | None,
     base_url: str | None,
     token: str | None,
-    versions: tuple[str, ...],
+    intercom_version: tuple[str, ...],
     sms_allowlist: str | None,
     max_sms: int | None,
     junit_xml: Path | None,
@@ -120,7 +165,9 @@ def contract(
         policy = SmsPolicy.parse(sms_allowlist, max_sms)
     except SmsPolicyError as error:
         raise click.UsageError(str(error)) from None
-    chosen = _versions(versions)
+    chosen = _versions(intercom_version)
+    if junit_xml is not None:
+        _writable(junit_xml)
     defaults = runner.Settings()
     settings = runner.Settings(
         seed=defaults.seed if seed is None else seed,
@@ -129,23 +176,25 @@ def contract(
     )
 
     target: runner.Target | None = None
+    output = Output([token])
     if not fake:
         if not token:
             raise click.UsageError(
                 "a server needs an access token: --token or INTERCOM_ACCESS_TOKEN"
             )
+        token = check_token(token)
         if base_url is None:
             from intercom_phone_switch._client import REGIONS
 
             assert region is not None
             base_url = REGIONS[region]
         target = runner.Target.remote(base_url, token)
-        click.echo(f"SMS policy: {policy.describe()}")
+        output.line(f"SMS policy: {policy.describe()}")
     elif policy.texts_anybody:
-        click.echo("The embedded fake texts nobody: the SMS options apply to real servers.")
+        output.line("The embedded fake texts nobody: the SMS options apply to real servers.")
 
     def show(result: VersionResult) -> None:
-        click.echo(report.summary_line(result))
+        output.line(report.summary_line(result))
 
     results = runner.run(
         chosen,
@@ -154,14 +203,48 @@ def contract(
         sms=policy,
         on_result=show,
     )
-    failed = [result for result in results if not result.ok]
-    for result in failed:
-        click.echo(f"\n{result.version}: contract broken\n{report.details(result)}", err=True)
+    raise SystemExit(_conclude(output, results, junit_xml))
+
+
+def _names(results: list[VersionResult]) -> str:
+    return ", ".join(result.version for result in results)
+
+
+def _conclude(output: Output, results: list[VersionResult], junit_xml: Path | None) -> Exit:
+    """Tell what the run found; the exit status."""
+    from intercom_phone_switch.contract import report
+
+    refused = [r for r in results if r.not_run is None and r.credentials_refused is not None]
+    broken = [r for r in results if r.not_run is None and not r.ok and r not in refused]
+    kept = [r for r in results if r.ok]
+    not_run = [r for r in results if r.not_run is not None]
+    for result in broken:
+        output.line(f"\n{result.version}: contract broken\n{report.details(result)}", err=True)
     if junit_xml is not None:
-        report.write_junit(results, junit_xml)
-        click.echo(f"JUnit report: {junit_xml}")
-    if failed:
-        names = ", ".join(result.version for result in failed)
-        click.echo(f"Contract broken for {names}.", err=True)
-        click.get_current_context().exit(EXIT_FAILED)
-    click.echo(f"Contract kept by every version checked ({len(results)}).")
+        try:
+            report.write_junit(results, junit_xml, mask=output.mask)
+        except OSError as error:
+            output.line(f"Cannot write the JUnit report {junit_xml}: {error}", err=True)
+            return Exit.FAILED
+        output.line(f"JUnit report: {junit_xml}")
+    for result in refused:
+        output.line(f"{result.version}: {result.credentials_refused}.", err=True)
+    if broken:
+        output.line(f"Contract broken for {_names(broken)}.", err=True)
+    if refused:
+        output.line(
+            f"Not checked: the server refused the credentials for {_names(refused)}; "
+            "pass a valid token with --token or INTERCOM_ACCESS_TOKEN.",
+            err=True,
+        )
+    if kept:
+        output.line(f"Contract kept by {len(kept)} of {len(results)} versions: {_names(kept)}.")
+    else:
+        output.line(f"Contract kept by none of the {len(results)} versions.")
+    for result in not_run:
+        output.line(f"Not run, so not checked: {result.version} ({result.not_run}).", err=True)
+    if broken or refused:
+        return Exit.FAILED
+    if not_run:
+        return Exit.INCOMPLETE
+    return Exit.KEPT

@@ -42,7 +42,9 @@ class Outcome:
     detail: str = ""
 
 
-@click.command()
+@click.command(
+    epilog="Exit status: 0 every step behaved as expected; 1 a step misbehaved; 2 usage error."
+)
 @click.option(
     "--keep-serving",
     is_flag=True,

@@ -35,7 +35,7 @@ def _document(name: str) -> dict[str, Any]:
 def _read_file(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: UnicodeDecodeError among others
         raise click.BadParameter(f"cannot read {path}: {exc}") from None
     if path.suffix == ".json":
         try:
@@ -58,7 +58,12 @@ def _read_file(path: Path) -> dict[str, Any]:
     return document
 
 
-@click.command()
+@click.command(
+    epilog=(
+        "Exit status: 0 compared; 1 --fail-on-breaking found a breaking change; 2 usage "
+        "error, including an unknown version or a file that cannot be read."
+    )
+)
 @click.argument("old")
 @click.argument("new")
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON, not as a table.")
@@ -78,8 +83,8 @@ def diff(old: str, new: str, as_json: bool, output: Path | None, fail_on_breakin
 
     try:
         changes = _spec_diff.diff(_document(old), _document(new))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise click.UsageError(f"cannot compare {old} and {new}: {exc}") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
+        raise click.UsageError(f"cannot compare {old} and {new}: {exc!r}") from None
     report = _spec_diff.to_json(changes, old, new)
     if output is not None:
         try:
@@ -89,9 +94,9 @@ def diff(old: str, new: str, as_json: bool, output: Path | None, fail_on_breakin
     if as_json:
         click.echo(report, nl=False)
     elif changes:
-        from rich.console import Console
+        from ._console import console, folded
 
-        Console(soft_wrap=True).print(_spec_diff.table(changes, old, new))
+        console().print(folded(_spec_diff.table(changes, old, new)))
     else:
         click.echo(f"No contract changes from {old} to {new}.")
     if fail_on_breaking and any(change.breaking for change in changes):

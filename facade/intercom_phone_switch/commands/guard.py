@@ -11,8 +11,10 @@ import click
 
 from ._options import _key, guard_url_option
 
+_EXIT = "Exit status: 0 done; 1 the guard's store could not be read or written; 2 usage error."
 
-@click.group()
+
+@click.group(epilog=_EXIT)
 def guard() -> None:
     """Inspect or forget idempotency keys in a guard's store."""
 
@@ -30,7 +32,7 @@ def _open(url: str | None) -> Any:
         raise click.UsageError(str(error)) from None
 
 
-@guard.command()
+@guard.command(epilog=_EXIT)
 @click.argument("key", callback=_key)
 @guard_url_option
 @click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
@@ -79,7 +81,7 @@ def show(key: str, guard: str | None, as_json: bool) -> None:
                 click.echo(f"  {name}: {value}")
 
 
-@guard.command()
+@guard.command(epilog=_EXIT)
 @click.argument("key", callback=_key)
 @guard_url_option
 def forget(key: str, guard: str | None) -> None:

@@ -1,40 +1,132 @@
 """``intercom-phone-switch send``: send one phone switch and show what Intercom answered.
 
-Exit status: 0 when the SMS was accepted (or, with --idempotency-key, had been accepted
-before: the outcome is then marked as replayed), 1 when no SMS was sent (the error says
-why), 3 when it is unknown whether an SMS was sent (DeliveryUnknown, or a guard that could
-not record the outcome), 2 for usage errors.
+Exit status (:class:`Exit`), chosen so that a script may send again only on 1:
+
+- 0: the SMS was accepted: a phone switch, or any answer with a 2xx status whose body
+  could not be read (a warning on stderr says so). Do not send it again. With
+  --idempotency-key, also when it had been accepted before (the outcome is then marked as
+  replayed and nothing is sent).
+- 1: no SMS was sent: the client refused the input, or Intercom refused the request
+  (the error says why).
+- 2: usage error: the command line is wrong (an option, a URL, a token); nothing was sent.
+- 3: it is unknown whether an SMS was sent (no answer, a 5xx, an undocumented answer that
+  is not a refusal, an interruption, or a guard that could not record the outcome).
+  Check before sending again.
 """
 
 from __future__ import annotations
 
+import enum
 import json
+import math
 from typing import Any
 
 import click
 
 from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSION
 
-from ._options import guard_options, region_option, token_option
+from ._options import (
+    BaseUrl,
+    check_token,
+    guard_options,
+    intercom_version_option,
+    region_option,
+    token_option,
+)
+from ._output import Output
+
+
+class Exit(enum.IntEnum):
+    """The exit status of ``send``."""
+
+    ACCEPTED = 0
+    NOT_SENT = 1
+    USAGE = 2
+    UNKNOWN = 3
+
 
 #: Exit status when Intercom may or may not have sent the SMS.
-EXIT_DELIVERY_UNKNOWN = 3
+EXIT_DELIVERY_UNKNOWN = Exit.UNKNOWN
+
+#: What each exit status means, for the JSON output and the messages.
+OUTCOMES = {Exit.ACCEPTED: "accepted", Exit.NOT_SENT: "not_sent", Exit.UNKNOWN: "unknown"}
+
+
+def exit_status(error: Exception) -> Exit:
+    """What an error from the client means for the SMS.
+
+    A status line in the 2xx range means Intercom accepted the request, whatever its body
+    said. A 4xx is a refusal. Any other answer (no status, 1xx, 3xx, 5xx), and anything but
+    a PhoneSwitchError, leaves the outcome unknown.
+    """
+    from intercom_phone_switch.errors import DeliveryUnknown, PhoneSwitchError, UnexpectedResponse
+    from intercom_phone_switch.guard import GuardUnavailable
+
+    if not isinstance(error, PhoneSwitchError):
+        return Exit.UNKNOWN
+    if isinstance(error, GuardUnavailable):  # nothing sent, or an outcome not recorded
+        return Exit.NOT_SENT if error.sent is False else Exit.UNKNOWN
+    status = error.status
+    if status is not None and 200 <= status < 300:
+        return Exit.ACCEPTED
+    if isinstance(error, DeliveryUnknown):
+        return Exit.UNKNOWN
+    if isinstance(error, UnexpectedResponse) and not (status is not None and 400 <= status < 500):
+        return Exit.UNKNOWN
+    return Exit.NOT_SENT
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _json_value(text: str) -> Any:
+    value = json.loads(text, parse_constant=_reject_constant)
+    stack = [value]
+    while stack:  # 1e999 parses as inf, which no JSON document can carry
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError("the number is too large for JSON")
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return value
 
 
 def _attribute(text: str) -> tuple[str, Any]:
     """``key=value`` (the value as a string) or ``key:=json`` (a JSON value)."""
     name, equals, value = text.partition("=")
-    if not equals or not name:
+    if not equals or not name or name == ":":
         raise click.BadParameter(f"{text!r}: write key=value, or key:=json for a JSON value")
     if name.endswith(":"):
         try:
-            return name[:-1], json.loads(value)
+            return name[:-1], _json_value(value)
+        except RecursionError:
+            message = f"{name[:-1]!r}: the JSON value is nested too deeply"
+            raise click.BadParameter(message) from None
         except ValueError as error:
             raise click.BadParameter(f"{text!r}: {value!r} is not JSON ({error})") from None
     return name, value
 
 
-@click.command()
+def _attributes(texts: tuple[str, ...]) -> dict[str, Any] | None:
+    attributes: dict[str, Any] = {}
+    for text in texts:
+        name, value = _attribute(text)
+        if name in attributes:
+            raise click.BadParameter(f"{name!r} is given twice", param_hint="--attr")
+        attributes[name] = value
+    return attributes or None
+
+
+@click.command(
+    epilog=(
+        "Exit status: 0 the SMS was accepted (also a 2xx answer that could not be read: "
+        "a warning says so; do not send again); 1 no SMS was sent; 2 usage error, nothing "
+        "was sent; 3 unknown whether an SMS was sent: check before sending again."
+    )
+)
 @click.argument("phone")
 @click.option(
     "--attr",
@@ -46,25 +138,23 @@ def _attribute(text: str) -> tuple[str, Any]:
         "KEY:=JSON as a JSON value (a number, true/false, an object)."
     ),
 )
-@click.option(
-    "--version",
-    "version",
+@intercom_version_option(
     default=LATEST_VERSION,
     show_default=True,
     type=click.Choice(list(HEADER_VALUES)),
     help="The Intercom-Version header to send.",
 )
 @region_option("Intercom's servers to use (default: us).")
-@click.option("--base-url", default=None, help="Send to this server instead of a region.")
+@click.option("--base-url", type=BaseUrl(), default=None, help="Send to this server instead.")
 @token_option
 @guard_options
-@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON on stdout.")
 @click.pass_context
 def send(
     ctx: click.Context,
     phone: str,
     attributes: tuple[str, ...],
-    version: str,
+    intercom_version: str,
     region: str | None,
     base_url: str | None,
     token: str | None,
@@ -74,89 +164,98 @@ def send(
 ) -> None:
     """Text PHONE (E.164, e.g. +353832345678) a link to the Intercom Messenger."""
     from intercom_phone_switch import PhoneSwitchClient
-    from intercom_phone_switch.errors import DeliveryUnknown, PhoneSwitchError
-    from intercom_phone_switch.guard import GuardUnavailable
+    from intercom_phone_switch.errors import PhoneSwitchError
 
     if region is not None and base_url is not None:
         raise click.UsageError("pass --region or --base-url, not both")
-    custom = dict(_attribute(text) for text in attributes) or None
+    custom = _attributes(attributes)
+    token = check_token(token)
+    output = Output([token])
     # An embedding program (or a test) may hand over its own httpx.Client as ctx.obj.
     options: dict[str, Any] = ctx.obj if isinstance(ctx.obj, dict) else {}
     try:
         client = PhoneSwitchClient(
-            token or "",
-            version=version,
+            token,
+            version=intercom_version,
             region=region,  # type: ignore[arg-type]
             base_url=base_url,
             http_client=options.get("http_client"),
             guard=guard,
         )
-    except PhoneSwitchError as error:
-        _show_error(error, as_json)
-        ctx.exit(1)
-    except ValueError as error:  # a malformed --base-url or --guard
-        raise click.UsageError(str(error)) from None
-    try:
-        with client:
+    except (PhoneSwitchError, ValueError, TypeError) as error:  # a bad --base-url, --guard
+        raise click.UsageError(output.text(getattr(error, "message", error))) from None
+    with output.library_logs(), client:
+        try:
             switch = client.create_phone_switch(phone, custom, idempotency_key=idempotency_key)
-    except PhoneSwitchError as error:
-        _show_error(error, as_json)
-        unknown = isinstance(error, DeliveryUnknown) or (
-            isinstance(error, GuardUnavailable) and error.sent is not False
-        )
-        ctx.exit(EXIT_DELIVERY_UNKNOWN if unknown else 1)
-    _show_switch(switch, as_json)
+        except KeyboardInterrupt:
+            output.line("Interrupted: " + _VERDICTS[Exit.UNKNOWN], err=True)
+            ctx.exit(Exit.UNKNOWN)
+        except Exception as error:  # every failure ends in an outcome, never a traceback
+            status = exit_status(error)
+            _show_error(output, error, status, as_json)
+            ctx.exit(status)
+    _show_switch(output, switch, as_json)
 
 
-def _show_switch(switch: Any, as_json: bool) -> None:
+def _show_switch(output: Output, switch: Any, as_json: bool) -> None:
     import attrs
 
     if as_json:
-        click.echo(json.dumps(attrs.asdict(switch), sort_keys=True))
+        output.json({**attrs.asdict(switch), "outcome": OUTCOMES[Exit.ACCEPTED]})
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="Phone switch sent", show_header=False)
-    table.add_column("field", style="bold")
-    table.add_column("value")
-    table.add_row("phone", switch.phone)
-    table.add_row("Messenger link", switch.url)
-    table.add_row("Intercom-Version", switch.version)
-    table.add_row("request id", switch.request_id or "-")
+    output.line(f"Phone switch sent to {switch.phone}", bold=True)
+    output.line(f"Messenger link: {switch.url}")
+    output.line(f"Intercom-Version: {switch.version}")
+    output.line(f"request id: {switch.request_id or '-'}")
     limit = switch.rate_limit
     if limit.remaining is not None:
-        table.add_row("rate limit", f"{limit.remaining} of {limit.limit} left until {limit.reset}")
-    table.add_row("attempts", str(switch.attempts))
+        output.line(f"rate limit: {limit.remaining} of {limit.limit} left until {limit.reset}")
+    output.line(f"attempts: {switch.attempts}")
     if switch.replayed:
-        table.add_row("replayed", "yes: recorded earlier for this idempotency key; nothing sent")
-    Console().print(table)
+        output.line("replayed: yes, recorded earlier for this idempotency key; nothing sent")
 
 
-def _show_error(error: Any, as_json: bool) -> None:
-    fields = {
-        "error": type(error).__name__,
-        "message": error.message,
-        "status": error.status,
-        "code": error.code,
-        "request_id": error.request_id,
-        "version": error.version,
-        "attempts": error.attempts,
-        "replayed": error.replayed,
-    }
-    if hasattr(error, "sent"):
-        fields["sent"] = error.sent
+_VERDICTS = {
+    Exit.ACCEPTED: (
+        "Intercom accepted the request (a 2xx answer), so the SMS went out, but its answer "
+        "could not be read. Do not send it again."
+    ),
+    Exit.NOT_SENT: "No SMS was sent.",
+    Exit.UNKNOWN: "An SMS may have been sent: check before sending it again.",
+}
+
+
+def _show_error(output: Output, error: Exception, status: Exit, as_json: bool) -> None:
+    from intercom_phone_switch.errors import PhoneSwitchError
+
+    if isinstance(error, PhoneSwitchError):
+        fields: dict[str, Any] = {
+            "error": type(error).__name__,
+            "message": error.message,
+            "status": error.status,
+            "code": error.code,
+            "request_id": error.request_id,
+            "version": error.version,
+            "attempts": error.attempts,
+            "replayed": error.replayed,
+        }
+        if hasattr(error, "sent"):
+            fields["sent"] = error.sent
+    else:
+        fields = {"error": type(error).__name__, "message": f"the client failed: {error}"}
+    fields["outcome"] = OUTCOMES[status]
     if as_json:
-        click.echo(json.dumps(fields, sort_keys=True))
+        output.json(fields)
+        if status is Exit.ACCEPTED:
+            output.line(f"warning: {_VERDICTS[status]}", err=True)
         return
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    console.print(f"[bold red]{type(error).__name__}[/]: {error.message}", highlight=False)
-    if error.replayed:
-        console.print("  replayed: the recorded outcome of this idempotency key", highlight=False)
+    prefix = "warning: " if status is Exit.ACCEPTED else ""
+    output.line(f"{prefix}{fields['error']}: {fields['message']}", err=True, bold=True)
+    if fields.get("replayed"):
+        output.line("  replayed: the recorded outcome of this idempotency key", err=True)
     for key in ("status", "code", "request_id", "version", "sent"):
-        if key not in fields:
-            continue
-        if fields[key] is not None:
-            console.print(f"  {key}: {fields[key]}", highlight=False)
+        if fields.get(key) is not None:
+            output.line(f"  {key}: {fields[key]}", err=True)
+    output.line(_VERDICTS[status], err=True)
+    if status is Exit.ACCEPTED:
+        output.line(f"Phone switch accepted (status {fields['status']}); no Messenger link.")

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import socket
+
 import click
 
 from intercom_phone_switch.fake.faults import FaultKind
 from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSION
 
+from ._options import FiniteFloat
 
-@click.command()
+
+@click.command(
+    epilog=(
+        "Exit status: 0 stopped (Ctrl-C); 1 cannot listen (the port is taken, say); "
+        "2 usage error (an option out of range, a host that does not resolve)."
+    )
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port",
@@ -39,7 +48,7 @@ from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSI
 )
 @click.option(
     "--rate-limit-window",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloat(min=0, min_open=True),
     default=None,
     help="Window length in seconds (default 10).",
 )
@@ -52,7 +61,7 @@ from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSI
 )
 @click.option(
     "--fault-probability",
-    type=click.FloatRange(0, 1),
+    type=FiniteFloat(0, 1),
     default=0.0,
     show_default=True,
     help="Inject a random fault into this share of requests.",
@@ -111,17 +120,22 @@ def serve(
     from intercom_phone_switch.fake.ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW
     from intercom_phone_switch.fake.server import bind, make_server, url_of
 
-    fake = FakeIntercom(
-        tokens=tokens or (DEFAULT_TOKEN,),
-        default_version=default_version,
-        rate_limit=rate_limit or DEFAULT_LIMIT,
-        rate_limit_window=rate_limit_window or DEFAULT_WINDOW,
-        outbox_cap=outbox_cap,
-    )
-    if fault_probability:
-        fake.faults.randomly(fault_probability, kinds=fault_kinds or ALL_KINDS, seed=fault_seed)
+    try:  # the fake checks its settings: any it refuses is a usage error
+        fake = FakeIntercom(
+            tokens=tokens or (DEFAULT_TOKEN,),
+            default_version=default_version,
+            rate_limit=rate_limit or DEFAULT_LIMIT,
+            rate_limit_window=rate_limit_window or DEFAULT_WINDOW,
+            outbox_cap=outbox_cap,
+        )
+        if fault_probability:
+            fake.faults.randomly(fault_probability, kinds=fault_kinds or ALL_KINDS, seed=fault_seed)
+    except (ValueError, TypeError, OverflowError) as error:
+        raise click.UsageError(str(error)) from None
     try:
         sock = bind(host, port)
+    except (socket.gaierror, UnicodeError) as error:
+        raise click.BadParameter(f"{host!r}: {error}", param_hint="--host") from None
     except OSError as error:
         raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
     url = url_of(sock)

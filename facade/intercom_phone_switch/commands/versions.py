@@ -72,19 +72,19 @@ def what_differs() -> list[tuple[str, str, str, str]]:
     return rows
 
 
-@click.command()
+@click.command(epilog="Exit status: 0 listed; 2 usage error.")
 def versions() -> None:
     """List every Intercom-Version, the generated package serving it, and what differs."""
-    from rich.console import Console
     from rich.table import Table
 
     from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSION, MODULES
 
-    console = Console()
+    from ._console import console as make_console
+
+    console = make_console()
     table = Table(title="Intercom-Version values")
-    table.add_column("header value")
-    table.add_column("served by")
-    table.add_column("package")
+    for column in ("header value", "served by", "package"):
+        table.add_column(column, overflow="fold")
     for value, version in HEADER_VALUES.items():
         note = " (latest stable)" if value == LATEST_VERSION else ""
         table.add_row(value + note, version, f"intercom_phone_switch_generated.{MODULES[version]}")
@@ -93,10 +93,13 @@ def versions() -> None:
     differ = Table(
         title=f"What differs (from each version's effective spec, against {LATEST_VERSION})"
     )
-    differ.add_column("version")
-    differ.add_column("header values it lists")
-    differ.add_column("custom attribute values")
-    differ.add_column(f"differs from {LATEST_VERSION}")
+    for column in (
+        "version",
+        "header values it lists",
+        "custom attribute values",
+        f"differs from {LATEST_VERSION}",
+    ):
+        differ.add_column(column, overflow="fold")
     for row in what_differs():
         differ.add_row(*row)
     console.print(differ)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .results import VersionResult
@@ -39,12 +39,16 @@ def summary_line(result: VersionResult) -> str:
             line += "; SMS cap reached, run stopped"
     if result.timed_out:
         line += "; time limit reached, run stopped"
+    refused = result.credentials_refused
+    if refused is not None:
+        line += f"; {refused}"
     return line
 
 
 def details(result: VersionResult) -> str:
     """Every distinct failure and error of one version, for a human."""
-    parts = [failure.describe() for failure in result.failures.values()]
+    parts = [] if result.credentials_refused is None else [result.credentials_refused]
+    parts += [failure.describe() for failure in result.failures.values()]
     parts.extend(f"error: {problem}" for problem in result.problems)
     return "\n\n".join(parts)
 
@@ -97,7 +101,13 @@ def _suite(result: VersionResult) -> ET.Element:
             suite, "testcase", classname=classname, name="run", time=f"{result.seconds:.3f}"
         )
         run_level = [failure for failure in result.failures.values() if failure.check == "run"]
-        if result.problems:
+        if result.credentials_refused is not None:
+            failures += 1
+            element = ET.SubElement(
+                run, "failure", type="credentials", message=result.credentials_refused
+            )
+            element.text = details(result)
+        elif result.problems:
             errors += 1
             element = ET.SubElement(run, "error", message=result.problems[0])
             element.text = details(result)
@@ -131,8 +141,27 @@ def junit_xml(results: Sequence[VersionResult]) -> ET.ElementTree[ET.Element]:
     return ET.ElementTree(root)
 
 
-def write_junit(results: Sequence[VersionResult], path: Path) -> None:
+def _mask_tree(tree: ET.ElementTree[ET.Element], mask: Callable[[str], str]) -> None:
+    for element in tree.iter():
+        if element.text:
+            element.text = mask(element.text)
+        if element.tail:
+            element.tail = mask(element.tail)
+        for name, value in element.attrib.items():
+            element.set(name, mask(value))
+
+
+def write_junit(
+    results: Sequence[VersionResult],
+    path: Path,
+    *,
+    mask: Callable[[str], str] | None = None,
+) -> None:
+    """Write the JUnit report; ``mask`` (a :class:`~intercom_phone_switch._redact.Masker`,
+    say) is applied to every text and attribute in it first."""
     tree = junit_xml(results)
+    if mask is not None:
+        _mask_tree(tree, mask)
     ET.indent(tree)
     path.parent.mkdir(parents=True, exist_ok=True)
     tree.write(path, encoding="utf-8", xml_declaration=True)

@@ -7,10 +7,15 @@ from dataclasses import dataclass, field
 
 from schemathesis.engine import Status, events
 
+from intercom_phone_switch._effective import METHOD
+from intercom_phone_switch._redact import Masker
+
 from .safety import SmsBlocked, SmsTally
 
 #: How many example requests each distinct failure keeps.
 EXAMPLES_PER_FAILURE = 3
+#: Answers that refuse credentials: a request carrying the run's own got one of these.
+REFUSING_STATUSES = frozenset({401, 403})
 
 
 @dataclass
@@ -44,6 +49,9 @@ class VersionResult:
     requests: int = 0
     #: Answers by status code.
     statuses: Counter[int] = field(default_factory=Counter)
+    #: Answers by status code, to the requests of the operation's method (POST) that
+    #: carried the run's credentials; other methods may be refused before any auth check.
+    credentialed: Counter[int] = field(default_factory=Counter)
     #: Check results by check name: passed, failed and crashed.
     passed: Counter[str] = field(default_factory=Counter)
     failed: Counter[str] = field(default_factory=Counter)
@@ -78,6 +86,37 @@ class VersionResult:
         return self.sms is not None and self.sms.cap_reached
 
     @property
+    def credentials_refused(self) -> str | None:
+        """Why the run's results cannot be trusted because its credentials were refused.
+
+        Any 401 or 403 to a request that carried the run's own credentials means the
+        server did not take them: whatever the checks saw of such answers, they did not
+        see the endpoint at work. None when no such answer came.
+        """
+        if self.not_run is not None:
+            return None
+        refused = sum(self.credentialed[status] for status in REFUSING_STATUSES)
+        if not refused:
+            return None
+        total = sum(self.credentialed.values())
+        statuses = "/".join(
+            str(status) for status in sorted(REFUSING_STATUSES) if self.credentialed[status]
+        )
+        reason = (
+            f"the server refused the credentials: {refused} of the {total} requests that "
+            f"carried the access token were answered {statuses}"
+        )
+        if refused == total:
+            reason += ", so nothing was checked"
+        return reason + "; check the access token and its workspace"
+
+    @property
+    def nothing_checked(self) -> bool:
+        """Whether every request that carried the credentials had them refused."""
+        refused = sum(self.credentialed[status] for status in REFUSING_STATUSES)
+        return bool(refused) and refused == sum(self.credentialed.values())
+
+    @property
     def problems(self) -> list[str]:
         """What kept the run from testing what it should have (not check failures)."""
         if self.not_run is not None:
@@ -93,18 +132,36 @@ class VersionResult:
 
     @property
     def ok(self) -> bool:
-        """Every check passed, nothing went wrong, and something was actually tested.
+        """Every check passed, nothing went wrong, the server took the credentials, and
+        something was actually tested.
 
-        A version left out because the SMS cap was spent is not a failure.
+        A version left out (``not_run``) is not ok either: it was not checked.
         """
-        return not self.failures and not self.problems
+        return (
+            self.not_run is None
+            and not self.failures
+            and not self.problems
+            and self.credentials_refused is None
+        )
 
 
 class Collector:
     """Folds the engine's events into a :class:`VersionResult`."""
 
-    def __init__(self, result: VersionResult) -> None:
+    def __init__(self, result: VersionResult, token: str | None = None) -> None:
         self.result = result
+        #: Every text the server may have shaped is masked with the run's token.
+        self.mask = Masker([token])
+        self._authorization = f"bearer {token}".lower() if token else None
+
+    def _carries_credentials(self, headers: dict[str, list[str]]) -> bool:
+        if self._authorization is None:
+            return False
+        return any(
+            name.lower() == "authorization"
+            and any(value.strip().lower() == self._authorization for value in values)
+            for name, values in headers.items()
+        )
 
     def add(self, event: events.EngineEvent) -> None:
         if isinstance(event, events.ScenarioFinished):
@@ -112,10 +169,10 @@ class Collector:
         elif isinstance(event, events.NonFatalError):
             if not isinstance(event.value, SmsBlocked):
                 self.result.errors.append(
-                    f"{event.label}: {event.info.title}: {event.info.message}"
+                    self.mask(f"{event.label}: {event.info.title}: {event.info.message}")
                 )
         elif isinstance(event, events.FatalError):
-            self.result.errors.append(f"fatal: {event.exception!r}")
+            self.result.errors.append(self.mask(f"fatal: {event.exception!r}"))
         elif isinstance(event, events.EngineFinished):
             self.result.stop_reason = str(event.stop_reason.value)
             for failure in event.failures:
@@ -131,6 +188,10 @@ class Collector:
             if interaction.response is not None:
                 self.result.requests += 1
                 self.result.statuses[interaction.response.status_code] += 1
+                if interaction.request.method.lower() == METHOD and self._carries_credentials(
+                    interaction.request.headers
+                ):
+                    self.result.credentialed[interaction.response.status_code] += 1
         for case_id, checks in recorder.checks.items():
             for check in checks:
                 if check.status == Status.SUCCESS:
@@ -146,9 +207,13 @@ class Collector:
                         self._failure(check.name, "failed", "", None)
                 else:
                     self.result.crashed[check.name] += 1
-                    self.result.errors.append(f"check {check.name} crashed on case {case_id}")
+                    self.result.errors.append(
+                        self.mask(f"check {check.name} crashed on case {case_id}")
+                    )
 
     def _failure(self, check: str, title: str, message: str, sample: str | None) -> None:
+        check, title, message = self.mask(check), self.mask(title), self.mask(message)
+        sample = None if sample is None else self.mask(sample)
         key = (check, title)
         found = self.result.failures.get(key)
         if found is None:

@@ -182,7 +182,7 @@ def run_version(
         guard = SmsGuard(sms or SmsPolicy(), phone_pattern(spec), tally or SmsTally())
         install(schema, guard)
     result = VersionResult(version=version, target=target.label, seed=settings.seed)
-    collector = Collector(result)
+    collector = Collector(result, target.token)
     started = time.monotonic()
     stream = from_schema(schema).execute()
     before = guard.tally.snapshot() if guard is not None else None
@@ -220,22 +220,28 @@ def run(
     """Run the contract of each version (every supported one by default).
 
     ``target`` may be a factory, called once per version (a fresh fake for each). Once
-    the SMS cap is spent the run stops: the versions after that are reported as not run.
+    the SMS cap is spent, or the server refused the credentials of every request that
+    carried them, the run stops: the versions after that are reported as not run.
     """
     tally = SmsTally()
     settings = settings or Settings()
     results: list[VersionResult] = []
+    stopped: str | None = None
     for version in versions or VERSIONS:
-        if tally.cap_reached:
+        if stopped is None and tally.cap_reached:
+            stopped = "the SMS cap was spent by an earlier version"
+        if stopped is not None:
             result = VersionResult(
                 version=resolve_version(version),
                 target=results[-1].target if results else "",
                 seed=settings.seed,
-                not_run="the SMS cap was spent by an earlier version",
+                not_run=stopped,
             )
         else:
             current = target() if callable(target) else target
             result = run_version(version, current, settings=settings, sms=sms, tally=tally)
+            if result.nothing_checked:
+                stopped = f"the server refused the credentials in the run of {result.version}"
         if on_result is not None:
             on_result(result)
         results.append(result)
