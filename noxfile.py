@@ -40,7 +40,7 @@ def _group(name: str) -> list[str]:
     return nox.project.dependency_groups(PYPROJECT, name)
 
 
-def _install(session: nox.Session, *groups: str, extras: str = "spec,contract") -> None:
+def _install(session: nox.Session, *groups: str, extras: str = "spec,contract,aiohttp") -> None:
     session.install("-e", f".[{extras}]", *[req for group in groups for req in _group(group)])
 
 
@@ -135,7 +135,7 @@ def demo(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks against the alternatives: prints one table, writes bench/results.json."""
-    _install(session, "bench", "generate", extras="spec")
+    _install(session, "bench", "generate", extras="spec,aiohttp")
     session.run("python", "bench/run.py", *session.posargs)
 
 

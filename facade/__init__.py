@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from ._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from ._aiohttp import AiohttpClient, AiohttpTransport
     from ._client import AsyncPhoneSwitchClient, PhoneSwitchClient
     from ._logging import RedactingFilter
     from ._retry import Clock, SystemClock
@@ -48,6 +49,8 @@ _EXPORTS: dict[str, str] = {
     "Clock": "._retry",
     "SystemClock": "._retry",
     "RedactingFilter": "._logging",
+    "AiohttpClient": "._aiohttp",
+    "AiohttpTransport": "._aiohttp",
     **{
         name: ".errors"
         for name in (
@@ -71,6 +74,8 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "LATEST_VERSION",
     "SUPPORTED_VERSIONS",
+    "AiohttpClient",
+    "AiohttpTransport",
     "AsyncPhoneSwitchClient",
     "AuthenticationError",
     "Clock",
