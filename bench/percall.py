@@ -31,7 +31,7 @@ from typing import Any, Final
 
 import httpx
 
-from .report import Row, Target
+from .report import Row, Target, spread
 from .support import TOKEN, median
 
 BASE_URL = "https://api.intercom.io"
@@ -228,12 +228,18 @@ def measure(calls: dict[str, Call], count: int, rounds: int, warmup: int) -> dic
     return samples
 
 
-def ratio_of(samples: dict[str, list[float]], numerator: str, denominator: str) -> float | None:
-    """The median over rounds of the two contenders' ratio within the same round."""
+def round_ratios(samples: dict[str, list[float]], numerator: str, denominator: str) -> list[float]:
+    """The two contenders' ratio within each round."""
     top, bottom = samples.get(numerator), samples.get(denominator)
     if not top or not bottom:
-        return None
-    return median([a / b for a, b in zip(top, bottom, strict=True)])
+        return []
+    return [a / b for a, b in zip(top, bottom, strict=True)]
+
+
+def ratio_of(samples: dict[str, list[float]], numerator: str, denominator: str) -> float | None:
+    """The median over rounds of the two contenders' ratio within the same round."""
+    found = round_ratios(samples, numerator, denominator)
+    return median(found) if found else None
 
 
 def run(count: int = 250, rounds: int = 20, warmup: int = 300) -> list[Row]:
@@ -250,18 +256,25 @@ def run(count: int = 250, rounds: int = 20, warmup: int = 300) -> list[Row]:
     def ratio(numerator: str, denominator: str) -> float | None:
         return ratio_of(samples, numerator, denominator)
 
+    def spreads(name: str, versus: str | None = None) -> dict[str, Any]:
+        found = {"spread": spread(samples.get(name, []))}
+        if versus is not None:
+            found["ratio_spread"] = spread(round_ratios(samples, name, versus))
+        return found
+
     def why(*names: str) -> str:
         return "; ".join(
             f"{name} not measured ({errors[name]})" for name in names if name in errors
         )
 
     return [
-        Row(section, RAW, per_call(RAW), "us/call", note=why(RAW), details=details),
+        Row(section, RAW, per_call(RAW), "us/call", note=why(RAW), details=details, **spreads(RAW)),
         Row(
             section,
             GENERATED,
             per_call(GENERATED),
             "us/call",
+            **spreads(GENERATED, RAW),
             reference="raw httpx (time ratio)",
             ratio=ratio(GENERATED, RAW),
             note=why(GENERATED),
@@ -271,6 +284,7 @@ def run(count: int = 250, rounds: int = 20, warmup: int = 300) -> list[Row]:
             FACADE,
             per_call(FACADE),
             "us/call",
+            **spreads(FACADE, RAW),
             reference="raw httpx (time ratio)",
             ratio=ratio(FACADE, RAW),
             target=Target("<=", 1.25),
@@ -281,6 +295,7 @@ def run(count: int = 250, rounds: int = 20, warmup: int = 300) -> list[Row]:
             FACADE_NEW,
             per_call(FACADE_NEW),
             "us/call",
+            **spreads(FACADE_NEW, RAW),
             reference="raw httpx (time ratio)",
             ratio=ratio(FACADE_NEW, RAW),
             note=why(FACADE_NEW)
@@ -291,6 +306,7 @@ def run(count: int = 250, rounds: int = 20, warmup: int = 300) -> list[Row]:
             SDK,
             per_call(SDK),
             "us/call",
+            **spreads(SDK, FACADE),
             reference="facade (SDK time / facade time)",
             ratio=ratio(SDK, FACADE),
             target=Target(">=", 2.0),

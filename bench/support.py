@@ -41,11 +41,11 @@ def wait_for_port(port: int, timeout: float, process: subprocess.Popen[bytes]) -
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the fake server exited with code {process.returncode}")
+            raise RuntimeError(f"the server exited with code {process.returncode}")
         with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.2):
             return
         time.sleep(0.05)
-    raise RuntimeError(f"the fake server did not listen on {HOST}:{port} within {timeout} s")
+    raise RuntimeError(f"the server did not listen on {HOST}:{port} within {timeout} s")
 
 
 def cli_command() -> list[str]:
@@ -82,6 +82,33 @@ class Server:
 
     def peak_rss_kib(self) -> int | None:
         return peak_rss_kib(self.process.pid)
+
+
+@contextlib.contextmanager
+def process_server(
+    command: Sequence[str], port: int, *, startup: float = 20.0, what: str = "server"
+) -> Iterator[Server]:
+    """Run ``command`` (a server listening on ``port``); interrupt it on exit."""
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        try:
+            try:
+                wait_for_port(port, startup, process)
+            except RuntimeError as exc:
+                process.kill()
+                process.wait(timeout=5)
+                log.seek(0)
+                tail = log.read().decode(errors="replace").strip().splitlines()[-5:]
+                raise RuntimeError(f"{what}: {exc}: {' | '.join(tail)}") from None
+            yield Server(port, process)
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+                try:
+                    process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=5)
 
 
 @contextlib.contextmanager
