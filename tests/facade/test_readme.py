@@ -73,6 +73,8 @@ def test_example_runs(
     if "LandlinePhoneNumber as error" in block:
         assert out.startswith("no SMS: The number is a landline")
         assert intercom.statuses == [422]
+    elif "AiohttpClient" in block:
+        assert out == "200 sent over aiohttp\n"
     elif "create_phone_switches" in block:
         lines = out.splitlines()
         assert [line.split()[0] for line in lines] == ["sent", "sent", "not", "not"]
