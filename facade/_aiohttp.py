@@ -182,6 +182,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._session: aiohttp.ClientSession | None = None
         self._connector: _Connector | None = None
         self._urls: dict[str, URL] = {}
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
         self._closed = False
 
     @property
@@ -229,9 +230,13 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         connect = timeouts.get("connect")
         read = timeouts.get("read")
         to_connect = _sum(timeouts.get("pool"), connect)
-        timeout = aiohttp.ClientTimeout(
-            total=None, connect=to_connect, sock_connect=connect, sock_read=read
-        )
+        timeout = self._timeouts.get((to_connect, connect, read))
+        if timeout is None:
+            timeout = aiohttp.ClientTimeout(
+                total=None, connect=to_connect, sock_connect=connect, sock_read=read
+            )
+            if len(self._timeouts) < 64:
+                self._timeouts[to_connect, connect, read] = timeout
         body = request.content if hasattr(request, "_content") else await request.aread()
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
         handover = _Handover()
@@ -353,3 +358,6 @@ class AiohttpClient(httpx.AsyncClient):
             max_field_size=max_field_size,
         )
         super().__init__(timeout=timeout, transport=self.aiohttp_transport, **options)
+        from ._pool import skip_cookieless_answers
+
+        skip_cookieless_answers(self)

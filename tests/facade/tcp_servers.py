@@ -23,7 +23,8 @@ class ScriptedServer:
     """Each request is read in full, then the next step of ``script`` decides:
 
     "ok" (a 200), "drop" (close without answering), "hang" (never answer), "big"
-    (announce 2 MiB), "chunked_big" (2 MiB, chunked), "gzip" (a gzip-encoded 200).
+    (announce 2 MiB), "chunked_big" (2 MiB, chunked), "gzip" (a gzip-encoded 200),
+    "cookie" (a 200 that sets a cookie).
     The last step repeats. ``requests`` counts the requests read completely.
     """
 
@@ -59,6 +60,8 @@ class ScriptedServer:
                         writer.write(b"10000\r\n" + b"x" * 0x10000 + b"\r\n")
                         await writer.drain()
                     writer.write(b"0\r\n\r\n")
+                elif step == "cookie":
+                    writer.write(answer(200, b"{}", "Set-Cookie: session=abc; Path=/"))
                 elif step == "gzip":
                     body = gzip.compress(OK_BODY.encode())
                     writer.write(answer(200, body, "Content-Encoding: gzip"))

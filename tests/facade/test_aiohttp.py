@@ -204,3 +204,15 @@ def test_a_closed_transport_refuses_to_send() -> None:
 def test_the_client_refuses_a_transport_of_its_own() -> None:
     with pytest.raises(TypeError):
         AiohttpClient(transport=httpx.AsyncHTTPTransport())
+
+
+def test_cookies_an_answer_sets_are_kept_by_httpx() -> None:
+    server = ScriptedServer(["ok", "cookie"])
+
+    async def run() -> httpx.Cookies:
+        async with server.running(), AiohttpClient() as http:
+            await http.get(server.url + "/")
+            await http.get(server.url + "/")
+            return http.cookies
+
+    assert asyncio.run(run()).get("session") == "abc"

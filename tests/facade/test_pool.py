@@ -10,7 +10,7 @@ from tcp_servers import ScriptedServer
 
 from intercom_phone_switch import AsyncPhoneSwitchClient, PhoneSwitchClient
 from intercom_phone_switch._http import _failure
-from intercom_phone_switch._pool import SlotTransport
+from intercom_phone_switch._pool import SlotTransport, default_client
 
 BODY = {"phone": "+353832345678"}
 
@@ -104,3 +104,17 @@ def test_limits_are_checked() -> None:
         SlotTransport(limits=httpx.Limits(max_connections=0))
     with pytest.raises(TypeError):
         SlotTransport(proxy="http://127.0.0.1:1")
+
+
+def test_the_default_client_still_keeps_cookies_an_answer_sets() -> None:
+    server = ScriptedServer(["ok", "cookie", "ok"])
+    client = default_client(httpx.AsyncClient, 5.0)
+
+    async def run() -> None:
+        async with server.running(), client:
+            await client.get(server.url + "/")
+            assert not client.cookies
+            await client.get(server.url + "/")
+            assert client.cookies.get("session") == "abc"
+
+    asyncio.run(run())
