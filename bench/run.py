@@ -46,7 +46,7 @@ def plan(quick: bool) -> dict[str, dict[str, Any]]:
         "pacing": {"budget": 20, "window": 2, "items": 110},
         "importtime": {"rounds": 15},
         "regenerate": {"rounds": 2, "cli_rounds": 1},
-        "fakeserver": {"seconds": 3.0, "warmup": 1.0, "rounds": 3},
+        "fakeserver": {"seconds": 2.0, "warmup": 1.0, "rounds": 5},
     }
 
 
