@@ -66,7 +66,8 @@ def effective_spec(version: str = VERSION) -> Path:
     """The effective spec the generated package of ``version`` was made from."""
     from intercom_phone_switch.generated.registry import MODULES
 
-    return ROOT / "generated" / MODULES[version] / "openapi.yaml"
+    module: str = MODULES[version]
+    return ROOT / "generated" / module / "openapi.yaml"
 
 
 def valid_body(number: int) -> bytes:
