@@ -36,12 +36,29 @@ nox.options.reuse_venv = "yes"
 nox.options.sessions = ["lint", "check_generated", "tests"]
 
 
+#: The fake server's reference in the benchmarks, from the npm registry.
+PRISM = "@stoplight/prism-cli@5"
+
+
 def _group(name: str) -> list[str]:
     return nox.project.dependency_groups(PYPROJECT, name)
 
 
 def _install(session: nox.Session, *groups: str, extras: str = "all") -> None:
     session.install("-e", f".[{extras}]", *[req for group in groups for req in _group(group)])
+
+
+def _install_prism(session: nox.Session) -> None:
+    """Stoplight Prism 5 into build/prism, the fake server's reference in the benchmarks
+    (and in their tests). Without npm the bench says Prism was not measured."""
+    if shutil.which("npm") is None:
+        session.warn("npm is missing: Prism is not installed")
+        return
+    command = ["npm", "install", "--prefix", str(ROOT / "build" / "prism")]
+    try:
+        session.run(*command, "--no-audit", "--no-fund", "--silent", PRISM, external=True)
+    except nox.command.CommandFailed:
+        session.warn("Prism could not be installed")
 
 
 @nox.session
@@ -90,6 +107,7 @@ def lint(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The whole test suite (pytest); extra arguments go to pytest."""
     _install(session, "test", "generate")
+    _install_prism(session)
     env = {}
     if "INTERCOM_OPENAPI_DIR" in os.environ:
         env["INTERCOM_OPENAPI_DIR"] = os.environ["INTERCOM_OPENAPI_DIR"]
@@ -121,6 +139,7 @@ def tests_pythons(session: nox.Session) -> None:
     """The suite on the other supported Pythons; on 3.10 less the generator (3.11+ only)."""
     groups = ("test",) if session.python == _interpreter("3.10") else ("test", "generate")
     _install(session, *groups)
+    _install_prism(session)
     marks = ["-m", "not generator"] if "generate" not in groups else []
     session.run("pytest", *marks, *session.posargs)
 
@@ -135,7 +154,8 @@ def demo(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks against the alternatives: prints one table, writes bench/results.json."""
-    _install(session, "bench", "generate", extras="spec,redis")
+    _install(session, "bench", "generate", extras="redis,aiohttp")
+    _install_prism(session)
     session.run("python", "bench/run.py", *session.posargs)
 
 

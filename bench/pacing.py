@@ -20,7 +20,7 @@ from datetime import datetime
 import httpx
 
 from .bulk import lost_and_duplicated, outbox_phones, phones, reset
-from .report import Row, Target
+from .report import Row, Target, spread
 from .support import Server, fake_server
 
 
@@ -61,6 +61,15 @@ async def paced(
     return Counter(outcome(result) for result in results), answers, seconds
 
 
+def per_window(times: Sequence[float], budget: int, window: float) -> list[float]:
+    """Share of the budget used in each complete window."""
+    if not times:
+        return []
+    first, last = math.floor(times[0] / window), math.floor(times[-1] / window)
+    counts = Counter(math.floor(t / window) for t in times)
+    return [counts[index] / budget for index in range(first + 1, last)]
+
+
 def run(budget: int = 20, window: int = 2, items: int = 110, concurrency: int = 64) -> list[Row]:
     numbers = phones(items, first=500_000)
     settings = ["--rate-limit", str(budget), "--rate-limit-window", str(window)]
@@ -73,6 +82,7 @@ def run(budget: int = 20, window: int = 2, items: int = 110, concurrency: int = 
         times = sent_times(server)
         lost, duplicated = lost_and_duplicated(numbers, outbox_phones(server))
     share, windows = utilisation(times, budget, window)
+    shares = per_window(times, budget, window)
     section = f"rate-limit pacing ({budget} per {window} s window)"
     surfaced = outcomes.get("429", 0)
     details = {
@@ -94,6 +104,8 @@ def run(budget: int = 20, window: int = 2, items: int = 110, concurrency: int = 
             "/s",
             reference=f"budget {budget_rate:g}/s, {windows} complete windows",
             ratio=share,
+            ratio_spread=spread(shares),
+            spread=spread([value * budget / window for value in shares]),
             target=Target(">=", 0.95),
             details=details,
         ),

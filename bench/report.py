@@ -62,6 +62,10 @@ class Row:
     target: Target | None = None
     note: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    #: The lowest and highest figure over the rounds (None: a single measurement).
+    spread: tuple[float, float] | None = None
+    #: The lowest and highest ratio over the rounds.
+    ratio_spread: tuple[float, float] | None = None
 
     @property
     def met(self) -> bool | None:
@@ -111,7 +115,33 @@ def ratio_text(row: Row) -> str:
     return f"{text}x"
 
 
-COLUMNS = ("benchmark", "subject", "figure", "compared with", "ratio", "target", "verdict")
+def spread_text(row: Row) -> str:
+    """min-max over the rounds: of the ratio where there is one, else of the figure."""
+    if row.ratio is not None and row.ratio_spread is not None:
+        low, high = row.ratio_spread
+        return f"{low:.2f}-{high:.2f}x"
+    if row.figure is not None and row.spread is not None:
+        low, high = row.spread
+        return f"{_number(low)}-{_number(high)}"
+    return "one run" if row.figure is not None else "-"
+
+
+def spread(values: Sequence[float]) -> tuple[float, float] | None:
+    """(min, max) of the values, None for none."""
+    found = [value for value in values if value is not None and not math.isnan(value)]
+    return (min(found), max(found)) if found else None
+
+
+COLUMNS = (
+    "benchmark",
+    "subject",
+    "figure",
+    "compared with",
+    "ratio",
+    "spread (min-max)",
+    "target",
+    "verdict",
+)
 
 
 def cells(row: Row) -> tuple[str, ...]:
@@ -121,6 +151,7 @@ def cells(row: Row) -> tuple[str, ...]:
         figure_text(row),
         row.reference,
         ratio_text(row),
+        spread_text(row),
         "" if row.target is None else str(row.target),
         row.verdict,
     )

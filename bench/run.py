@@ -37,8 +37,8 @@ def plan(quick: bool) -> dict[str, dict[str, Any]]:
             "bulk": {"items": 500, "rounds": 1, "warmup": 100},
             "pacing": {"budget": 10, "window": 1, "items": 45},
             "importtime": {"rounds": 5},
-            "regenerate": {"rounds": 1},
-            "fakeserver": {"seconds": 1.0, "warmup": 0.5},
+            "regenerate": {"rounds": 1, "cli_rounds": 1},
+            "fakeserver": {"seconds": 1.0, "warmup": 0.5, "rounds": 1},
             "guard": {
                 "count": 30,
                 "rounds": 5,
@@ -54,8 +54,8 @@ def plan(quick: bool) -> dict[str, dict[str, Any]]:
         "bulk": {"items": 2000, "rounds": 5, "warmup": 300},
         "pacing": {"budget": 20, "window": 2, "items": 110},
         "importtime": {"rounds": 15},
-        "regenerate": {"rounds": 3},
-        "fakeserver": {"seconds": 4.0, "warmup": 1.0},
+        "regenerate": {"rounds": 2, "cli_rounds": 1},
+        "fakeserver": {"seconds": 2.0, "warmup": 1.0, "rounds": 5},
         "guard": {
             "count": 25,
             "rounds": 60,

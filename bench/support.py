@@ -87,6 +87,33 @@ class Server:
 
 
 @contextlib.contextmanager
+def process_server(
+    command: Sequence[str], port: int, *, startup: float = 20.0, what: str = "server"
+) -> Iterator[Server]:
+    """Run ``command`` (a server listening on ``port``); interrupt it on exit."""
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        try:
+            try:
+                wait_for_port(port, startup, process)
+            except RuntimeError as exc:
+                process.kill()
+                process.wait(timeout=5)
+                log.seek(0)
+                tail = log.read().decode(errors="replace").strip().splitlines()[-5:]
+                raise RuntimeError(f"{what}: {exc}: {' | '.join(tail)}") from None
+            yield Server(port, process)
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+                try:
+                    process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=5)
+
+
+@contextlib.contextmanager
 def fake_server(*extra: str, token: str = TOKEN, startup: float = 20.0) -> Iterator[Server]:
     """Run ``intercom-phone-switch serve`` on a free loopback port; stop it on exit."""
     port = free_port()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from ._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from ._aiohttp import AiohttpClient, AiohttpTransport
     from ._batch import (
         AsyncPhoneSwitchBatch,
         BatchEntry,
@@ -69,6 +70,8 @@ _EXPORTS: dict[str, str] = {
             "UnprocessableItem",
         )
     },
+    "AiohttpClient": "._aiohttp",
+    "AiohttpTransport": "._aiohttp",
     **{
         name: ".errors"
         for name in (
@@ -92,6 +95,8 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "LATEST_VERSION",
     "SUPPORTED_VERSIONS",
+    "AiohttpClient",
+    "AiohttpTransport",
     "AsyncPhoneSwitchBatch",
     "AsyncPhoneSwitchClient",
     "AuthenticationError",

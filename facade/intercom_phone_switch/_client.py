@@ -259,7 +259,9 @@ class _Core(Generic[_HttpClient]):
             raise TypeError(f"http_client must be an {kind.__module__}.{kind.__name__}")
         self._owns_http = http_client is None
         if http_client is None:
-            http_client = cast("_HttpClient", kind(timeout=timeout))
+            from ._pool import default_client
+
+            http_client = cast("_HttpClient", default_client(kind, timeout))
             per_request: Any = httpx.USE_CLIENT_DEFAULT
         else:
             # A caller's client keeps its own timeout unless one was passed explicitly.

@@ -79,6 +79,8 @@ def test_example_runs(
     elif "phone_switch_batch" in block:
         assert out.splitlines() == ["['PhoneSwitch', 'PhoneSwitch']"]
         assert sorted(intercom.phones) == ["+353832345678", "+447911123456"]
+    elif "AiohttpClient" in block:
+        assert out == "200 sent over aiohttp\n"
     elif "create_phone_switches" in block:
         lines = out.splitlines()
         assert [line.split()[0] for line in lines] == ["sent", "sent", "not", "not"]
