@@ -10,8 +10,8 @@ from tcp_servers import ScriptedServer
 
 from intercom_phone_switch import AsyncPhoneSwitchClient, PhoneSwitchClient
 from intercom_phone_switch._http import _failure
-from intercom_phone_switch._secret import Token
 from intercom_phone_switch._pool import SlotTransport, default_client
+from intercom_phone_switch._secret import Token
 
 BODY = {"phone": "+353832345678"}
 
