@@ -64,10 +64,10 @@ def prism_version(command: list[str]) -> str:
 
 def effective_spec(version: str = VERSION) -> Path:
     """The effective spec the generated package of ``version`` was made from."""
-    from intercom_phone_switch.generated.registry import MODULES
+    from intercom_phone_switch_generated.registry import MODULES
 
     module: str = MODULES[version]
-    return ROOT / "generated" / module / "openapi.yaml"
+    return ROOT / "generated" / "intercom_phone_switch_generated" / module / "openapi.json"
 
 
 def valid_body(number: int) -> bytes:

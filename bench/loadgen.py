@@ -8,6 +8,7 @@ without building any response object. Bounded by a duration and a request count.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import time
 from collections import Counter
@@ -68,6 +69,8 @@ async def _connection(
         result.errors += 1
     finally:
         writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
 
 
 async def load(

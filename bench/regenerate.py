@@ -70,10 +70,13 @@ def cli_command() -> list[str] | None:
 
 
 def effective_specs() -> list[Path]:
-    from intercom_phone_switch.generated.registry import MODULES
+    from intercom_phone_switch_generated.registry import MODULES
 
     modules = sorted(set(MODULES.values()))
-    return [ROOT / "generated" / module / "openapi.yaml" for module in modules]
+    return [
+        ROOT / "generated" / "intercom_phone_switch_generated" / module / "openapi.json"
+        for module in modules
+    ]
 
 
 def timed(command: list[str], env: dict[str, str], cwd: Path) -> float:

@@ -161,8 +161,13 @@ def test_the_meter_counts_the_connections_a_client_opens() -> None:
 
     async def run() -> int:
         async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            while await reader.readuntil(b"\r\n\r\n"):
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            try:
+                while await reader.readuntil(b"\r\n\r\n"):
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass  # the client closed the connection
+            finally:
+                writer.close()
 
         server = await asyncio.start_server(answer, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
@@ -173,6 +178,7 @@ def test_the_meter_counts_the_connections_a_client_opens() -> None:
                 await http.get(f"http://127.0.0.1:{port}/")
             await asyncio.gather(*(http.get(f"http://127.0.0.1:{port}/") for _ in range(2)))
         server.close()
+        await server.wait_closed()
         return meter.connections
 
     assert asyncio.run(run()) == 2  # one reused three times, then a second for the pair
