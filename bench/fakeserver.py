@@ -147,7 +147,7 @@ def phase(server: Server, bodies: list[bytes], seconds: float, wrk: str | None) 
 
 def implementations() -> list[str]:
     """uvicorn's HTTP implementations the fake can use here, the one ``serve`` picks first."""
-    from intercom_phone_switch.fake.server import available_http
+    from intercom_phone_switch.fake._server import available_http
 
     return sorted(available_http(), key=lambda name: name != "httptools")
 

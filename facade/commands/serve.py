@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from intercom_phone_switch.fake.faults import FaultKind
+from intercom_phone_switch.fake._faults import FaultKind
 from intercom_phone_switch.generated.registry import HEADER_VALUES, LATEST_VERSION
 
 
@@ -97,9 +97,9 @@ def serve(
     The admin API (outbox, contacts, faults, reset, settings) is under /__fake__.
     """
     from intercom_phone_switch.fake import DEFAULT_TOKEN, FakeIntercom
-    from intercom_phone_switch.fake.faults import ALL_KINDS
-    from intercom_phone_switch.fake.ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW
-    from intercom_phone_switch.fake.server import bind, make_server, url_of
+    from intercom_phone_switch.fake._faults import ALL_KINDS
+    from intercom_phone_switch.fake._ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW
+    from intercom_phone_switch.fake._server import bind, make_server, url_of
 
     fake = FakeIntercom(
         tokens=tokens or (DEFAULT_TOKEN,),

@@ -25,8 +25,8 @@ import pytest
 if TYPE_CHECKING:
     from intercom_phone_switch import PhoneSwitchClient
 
-    from .app import FakeIntercom
-    from .server import FakeServer
+    from ._app import FakeIntercom
+    from ._server import FakeServer
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def fake_intercom_options() -> dict[str, Any]:
 @pytest.fixture
 def fake_intercom(fake_intercom_options: dict[str, Any]) -> FakeIntercom:
     """A fresh fake Intercom workspace: empty outbox, no faults, its own budgets."""
-    from .app import FakeIntercom
+    from ._app import FakeIntercom
 
     return FakeIntercom(**fake_intercom_options)
 
@@ -46,7 +46,7 @@ def fake_intercom(fake_intercom_options: dict[str, Any]) -> FakeIntercom:
 @pytest.fixture
 def fake_intercom_client(fake_intercom: FakeIntercom) -> Iterator[PhoneSwitchClient]:
     """A PhoneSwitchClient calling ``fake_intercom`` in-process, with a token it accepts."""
-    from .clients import fake_client
+    from ._clients import fake_client
 
     with fake_client(fake_intercom) as client:
         yield client

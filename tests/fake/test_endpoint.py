@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from intercom_phone_switch.fake import DEFAULT_TOKEN, ConnectionDropped, FakeIntercom
-from intercom_phone_switch.fake.contract import contracts
+from intercom_phone_switch.fake._contract import contracts
 from intercom_phone_switch.generated.registry import HEADER_VALUES, LATEST_VERSION, VERSIONS
 
 MOBILE = "+353832345678"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from intercom_phone_switch.fake import RateLimiter
-from intercom_phone_switch.fake.ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW
+from intercom_phone_switch.fake._ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW
 
 
 class Clock:

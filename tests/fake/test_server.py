@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from intercom_phone_switch.fake import DEFAULT_TOKEN, FakeIntercom, FakeServer
-from intercom_phone_switch.fake.server import available_http, protocol
+from intercom_phone_switch.fake._server import available_http, protocol
 
 MOBILE = "+353832345678"
 PATH = "/phone_call_redirects"

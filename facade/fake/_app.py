@@ -7,19 +7,21 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from starlette.types import Receive, Scope, Send
+
 from intercom_phone_switch._effective import PATH
 from intercom_phone_switch.generated.registry import HEADER_VALUES, LATEST_VERSION
 
-from .admin import admin_app
-from .contract import VersionContract, contracts
-from .endpoint import PhoneSwitchEndpoint, Receive, Scope, Send
-from .faults import FaultInjector
-from .ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW, RateLimiter
-from .state import Contacts, Outbox
+from ._admin import admin_app
+from ._contract import VersionContract, contracts
+from ._endpoint import PhoneSwitchEndpoint
+from ._faults import FaultInjector
+from ._ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW, RateLimiter
+from ._state import Contacts, Outbox
 
 if TYPE_CHECKING:
-    from .server import FakeServer
-    from .transport import FakeAsyncTransport, FakeTransport
+    from ._server import FakeServer
+    from ._transport import FakeAsyncTransport, FakeTransport
 
 #: The access token a fake accepts unless told otherwise.
 DEFAULT_TOKEN = "fake-intercom-token"
@@ -113,19 +115,19 @@ class FakeIntercom:
     # -- running it ---------------------------------------------------------------------------
     def transport(self) -> FakeTransport:
         """A sync httpx transport that calls this app in-process (no socket)."""
-        from .transport import FakeTransport
+        from ._transport import FakeTransport
 
         return FakeTransport(self)
 
     def async_transport(self) -> FakeAsyncTransport:
         """An async httpx transport that calls this app in-process (no socket)."""
-        from .transport import FakeAsyncTransport
+        from ._transport import FakeAsyncTransport
 
         return FakeAsyncTransport(self)
 
     def serve(self, host: str = "127.0.0.1", port: int = 0, http: str = "auto") -> FakeServer:
         """A real HTTP server for this fake, started; use it as a context manager."""
-        from .server import FakeServer
+        from ._server import FakeServer
 
         return FakeServer(self, host=host, port=port, http=http).start()
 

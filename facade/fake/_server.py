@@ -15,10 +15,10 @@ import uvicorn
 from typing_extensions import Self
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from .endpoint import ABORT_KEY
+from ._endpoint import ABORT_KEY
 
 if TYPE_CHECKING:
-    from .app import FakeIntercom
+    from ._app import FakeIntercom
 
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0

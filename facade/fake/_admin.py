@@ -11,16 +11,16 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
 
 from intercom_phone_switch._effective import PATH
 
-from .endpoint import Message, Receive, Scope, Send
-from .faults import ALL_KINDS, Fault
-from .responses import new_request_id
+from ._faults import ALL_KINDS, Fault
+from ._responses import new_request_id
 
 if TYPE_CHECKING:
-    from .app import FakeIntercom
-    from .endpoint import PhoneSwitchEndpoint
+    from ._app import FakeIntercom
+    from ._endpoint import PhoneSwitchEndpoint
 
 PREFIX = "/__fake__"
 
