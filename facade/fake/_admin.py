@@ -42,19 +42,30 @@ async def _json_object(request: Request) -> dict[str, Any]:
     return value
 
 
+class _JSON(JSONResponse):
+    """JSON in UTF-8; text UTF-8 cannot carry (lone surrogates, which only the Python
+    API can put into the state) is written as ASCII escapes instead of failing."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, separators=(",", ":")).encode("ascii")
+
+
 def _bad(message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=400)
+    return _JSON({"error": message}, status_code=400)
 
 
 def admin_app(fake: FakeIntercom, endpoint: PhoneSwitchEndpoint) -> _WithRequestId:
     """The Starlette app serving the admin API and the endpoint's other methods."""
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        return _JSON({"status": "ok"})
 
     async def outbox(request: Request) -> Response:
         phone = request.query_params.get("phone")
-        return JSONResponse(
+        return _JSON(
             {
                 "total": fake.outbox.total,
                 "cap": fake.outbox.cap,
@@ -63,19 +74,19 @@ def admin_app(fake: FakeIntercom, endpoint: PhoneSwitchEndpoint) -> _WithRequest
         )
 
     async def contacts(request: Request) -> Response:
-        return JSONResponse(
+        return _JSON(
             {"cap": fake.contacts.cap, "contacts": [c.to_json() for c in fake.contacts.all()]}
         )
 
     async def contact(request: Request) -> Response:
         found = fake.contacts.get(request.path_params["phone"])
         if found is None:
-            return JSONResponse({"error": "no such contact"}, status_code=404)
-        return JSONResponse(found.to_json())
+            return _JSON({"error": "no such contact"}, status_code=404)
+        return _JSON(found.to_json())
 
     async def reset(request: Request) -> Response:
         fake.reset()
-        return JSONResponse({"status": "reset"})
+        return _JSON({"status": "reset"})
 
     async def faults(request: Request) -> Response:
         if request.method == "DELETE":
@@ -85,7 +96,7 @@ def admin_app(fake: FakeIntercom, endpoint: PhoneSwitchEndpoint) -> _WithRequest
                 _configure_faults(fake, await _json_object(request))
             except (_BadRequest, ValueError, TypeError, KeyError) as error:
                 return _bad(str(error))
-        return JSONResponse(fake.faults.to_json())
+        return _JSON(fake.faults.to_json())
 
     async def settings(request: Request) -> Response:
         if request.method == "POST":
@@ -93,7 +104,7 @@ def admin_app(fake: FakeIntercom, endpoint: PhoneSwitchEndpoint) -> _WithRequest
                 _configure(fake, await _json_object(request))
             except (_BadRequest, ValueError, TypeError) as error:
                 return _bad(str(error))
-        return JSONResponse(_settings(fake))
+        return _JSON(_settings(fake))
 
     app = Starlette(
         routes=[

@@ -382,9 +382,18 @@ async def _read_json(call: _Call) -> Any:
         more = bool(message.get("more_body", False))
     raw = b"".join(chunks)
     try:
-        return json.loads(raw, parse_float=_finite, parse_constant=_constant)
+        data = json.loads(raw, parse_float=_finite, parse_constant=_constant)
     except (ValueError, RecursionError):
         raise _Rejected("The request body is not valid JSON") from None
+    try:
+        # Strings may hold lone surrogates (from \\ud800 escapes, or raw bytes that
+        # json decodes with surrogatepass); UTF-8 cannot carry them.
+        dumps(data)
+    except UnicodeEncodeError:
+        raise _Rejected("The request body holds invalid Unicode (a lone surrogate)") from None
+    except RecursionError:
+        raise _Rejected("The request body is not valid JSON") from None
+    return data
 
 
 async def _drop(scope: Scope, receive: Receive) -> None:

@@ -150,3 +150,34 @@ def test_bad_settings_get_400(fake: FakeIntercom, raw: httpx.Client, body: objec
     assert answer.status_code == 400
     assert fake.default_version == "2.16"
     assert fake.rate_limiter.limit == 1666
+
+
+def test_admin_reads_never_fail_on_what_the_state_holds(
+    fake: FakeIntercom, raw: httpx.Client
+) -> None:
+    # State written through the Python API is not checked: the admin API still answers.
+    from datetime import datetime, timezone
+
+    from intercom_phone_switch.fake import SentSms
+
+    at = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    fake.contacts.merge(MOBILE, {"a": "\ud800", "\udfff": 1}, at)
+    fake.outbox.record(SentSms(MOBILE, "u", {"a": "\ud800"}, "2.16", "2.16", "r", at))
+    for path in ("/__fake__/outbox", "/__fake__/contacts", f"/__fake__/contacts/{MOBILE}"):
+        answer = raw.get(path)
+        assert answer.status_code == 200, path
+        assert "\\ud800" in answer.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/__fake__/contacts/%ED%A0%80",
+        "/__fake__/contacts/%FF",
+        "/__fake__/contacts/%00",
+        "/__fake__/outbox?phone=%ED%A0%80",
+        "/__fake__/outbox?phone=%FF&phone=x",
+    ],
+)
+def test_admin_reads_never_fail_on_odd_paths(raw: httpx.Client, path: str) -> None:
+    assert raw.get(path).status_code in (200, 404)
