@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import click
 
+from intercom_phone_switch.fake import _bounds
 from intercom_phone_switch.fake._faults import FaultKind
 from intercom_phone_switch.generated.registry import HEADER_VALUES, LATEST_VERSION
+
+from ._bounded import Bounded
 
 
 @click.command()
@@ -33,26 +36,26 @@ from intercom_phone_switch.generated.registry import HEADER_VALUES, LATEST_VERSI
 )
 @click.option(
     "--rate-limit",
-    type=click.IntRange(1),
+    type=Bounded(_bounds.RATE_LIMIT),
     default=None,
     help="Calls per token in each window (default: Intercom's 1666 per 10 seconds).",
 )
 @click.option(
     "--rate-limit-window",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Bounded(_bounds.RATE_LIMIT_WINDOW),
     default=None,
     help="Window length in seconds (default 10).",
 )
 @click.option(
     "--outbox-cap",
-    type=click.IntRange(1),
+    type=Bounded(_bounds.OUTBOX_CAP),
     default=10_000,
     show_default=True,
     help="How many sent SMS the outbox keeps.",
 )
 @click.option(
     "--fault-probability",
-    type=click.FloatRange(0, 1),
+    type=Bounded(_bounds.PROBABILITY),
     default=0.0,
     show_default=True,
     help="Inject a random fault into this share of requests.",
@@ -64,7 +67,9 @@ from intercom_phone_switch.generated.registry import HEADER_VALUES, LATEST_VERSI
     type=click.Choice([kind.value for kind in FaultKind]),
     help="A kind of random fault (repeatable). Default: every kind.",
 )
-@click.option("--fault-seed", type=int, default=None, help="Seed of the random faults.")
+@click.option(
+    "--fault-seed", type=Bounded(_bounds.SEED), default=None, help="Seed of the random faults."
+)
 @click.option(
     "--http",
     type=click.Choice(["auto", "h11", "httptools"]),

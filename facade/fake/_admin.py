@@ -15,7 +15,8 @@ from starlette.types import Message, Receive, Scope, Send
 
 from intercom_phone_switch._effective import PATH
 
-from ._faults import ALL_KINDS, Fault
+from ._faults import ALL_KINDS, SCRIPT_CAP, Fault, FaultInjector
+from ._ratelimit import RateLimiter
 from ._responses import new_request_id
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def admin_app(fake: FakeIntercom, endpoint: PhoneSwitchEndpoint) -> _WithRequest
         elif request.method == "POST":
             try:
                 _configure_faults(fake, await _json_object(request))
-            except (_BadRequest, ValueError, TypeError, KeyError) as error:
+            except (_BadRequest, ValueError, TypeError, KeyError, OverflowError) as error:
                 return _bad(str(error))
         return _JSON(fake.faults.to_json())
 
@@ -102,7 +103,7 @@ def admin_app(fake: FakeIntercom, endpoint: PhoneSwitchEndpoint) -> _WithRequest
         if request.method == "POST":
             try:
                 _configure(fake, await _json_object(request))
-            except (_BadRequest, ValueError, TypeError) as error:
+            except (_BadRequest, ValueError, TypeError, OverflowError) as error:
                 return _bad(str(error))
         return _JSON(_settings(fake))
 
@@ -123,52 +124,75 @@ def admin_app(fake: FakeIntercom, endpoint: PhoneSwitchEndpoint) -> _WithRequest
 
 def _configure_faults(fake: FakeIntercom, body: Mapping[str, Any]) -> None:
     """``{"script": [...], "random": {...}}``; either may be left out, ``"clear": true``
-    first forgets what was configured before."""
+    first forgets what was configured before. Everything is checked before anything
+    changes."""
     unknown = set(body) - {"script", "random", "clear"}
     if unknown:
         raise _BadRequest(f"unknown fields: {', '.join(sorted(unknown))}")
     script = body.get("script", [])
     if not isinstance(script, list):
         raise _BadRequest("script is a list of faults")
+    waiting = 0 if body.get("clear") else len(fake.faults.pending)
+    if waiting + len(script) > SCRIPT_CAP:
+        raise _BadRequest(f"at most {SCRIPT_CAP} scripted faults wait at once")
     parsed = [None if item is None else Fault.coerce(item) for item in script]
     randomly = body.get("random")
     if randomly is not None and not isinstance(randomly, dict):
         raise _BadRequest("random is an object")
-    if body.get("clear"):
-        fake.faults.clear()
+    options: dict[str, Any] | None = None
     if randomly is not None:
         allowed = {"probability", "kinds", "statuses", "delay", "seed"}
         if set(randomly) - allowed:
             raise _BadRequest(f"random takes only {', '.join(sorted(allowed))}")
-        fake.faults.randomly(
-            float(randomly["probability"]),
-            kinds=randomly.get("kinds", [kind.value for kind in ALL_KINDS]),
-            statuses=[int(status) for status in randomly.get("statuses", [500])],
-            delay=float(randomly.get("delay", 0.05)),
-            seed=None if randomly.get("seed") is None else int(randomly["seed"]),
-        )
+        options = {
+            "probability": randomly["probability"],
+            "kinds": randomly.get("kinds", [kind.value for kind in ALL_KINDS]),
+            "statuses": randomly.get("statuses", [500]),
+            "delay": randomly.get("delay", 0.05),
+            "seed": randomly.get("seed"),
+        }
+        if not isinstance(options["kinds"], list) or not isinstance(options["statuses"], list):
+            raise _BadRequest("kinds and statuses are lists")
+        FaultInjector().randomly(**options)  # checks them all
+    if body.get("clear"):
+        fake.faults.clear()
+    if options is not None:
+        fake.faults.randomly(**options)
     fake.faults.script(*parsed)
 
 
+#: At most this many tokens, each at most this long, from the admin API.
+TOKENS_CAP = 1_000
+TOKEN_CHARS = 4_096
+
+
 def _configure(fake: FakeIntercom, body: Mapping[str, Any]) -> None:
+    """Change settings; everything is checked before anything changes."""
     allowed = {"default_version", "rate_limit", "rate_limit_window", "tokens"}
     unknown = set(body) - allowed
     if unknown:
         raise _BadRequest(f"unknown settings: {', '.join(sorted(unknown))}")
-    if "tokens" in body:
-        tokens = body["tokens"]
-        if not isinstance(tokens, list) or not all(isinstance(t, str) and t for t in tokens):
-            raise _BadRequest("tokens is a list of non-empty strings")
-    if "default_version" in body:
-        fake.default_version = str(body["default_version"])
-    if "rate_limit" in body or "rate_limit_window" in body:
-        limit = body.get("rate_limit")
-        window = body.get("rate_limit_window")
-        fake.rate_limiter.configure(
-            None if limit is None else int(limit), None if window is None else float(window)
+    tokens = body.get("tokens")
+    if "tokens" in body and (
+        not isinstance(tokens, list)
+        or len(tokens) > TOKENS_CAP
+        or not all(isinstance(t, str) and 0 < len(t) <= TOKEN_CHARS for t in tokens)
+    ):
+        raise _BadRequest(
+            f"tokens is a list of at most {TOKENS_CAP} non-empty strings"
+            f" of at most {TOKEN_CHARS} characters"
         )
-    if "tokens" in body:
-        fake.tokens = frozenset(body["tokens"])
+    version = body.get("default_version", fake.default_version)
+    if not isinstance(version, str) or not fake.accepts_version(version):
+        raise _BadRequest(f"Intercom does not accept the version {str(version)[:40]!r}")
+    limit = body.get("rate_limit", fake.rate_limiter.limit)
+    window = body.get("rate_limit_window", fake.rate_limiter.window)
+    RateLimiter.check(limit, window)
+    fake.default_version = version
+    if "rate_limit" in body or "rate_limit_window" in body:
+        fake.rate_limiter.configure(limit, window)
+    if tokens is not None:
+        fake.tokens = frozenset(tokens)
 
 
 def _settings(fake: FakeIntercom) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from intercom_phone_switch._effective import PATH
 from intercom_phone_switch.generated.registry import HEADER_VALUES, LATEST_VERSION
 
 from ._admin import admin_app
+from ._bounds import MAX_BODY_BYTES
 from ._contract import VersionContract, contracts
 from ._endpoint import PhoneSwitchEndpoint
 from ._faults import FaultInjector
@@ -62,9 +63,7 @@ class FakeIntercom:
         self.tokens = frozenset(tokens)
         self._default_version: str = LATEST_VERSION
         self.default_version = default_version
-        if max_body_bytes < 1:
-            raise ValueError("max_body_bytes must be positive")
-        self.max_body_bytes = max_body_bytes
+        self.max_body_bytes: int = MAX_BODY_BYTES.check(max_body_bytes)
         self.clock = clock
         self.rate_limiter = RateLimiter(rate_limit, rate_limit_window, clock)
         self.outbox = Outbox(outbox_cap)

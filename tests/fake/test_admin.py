@@ -181,3 +181,90 @@ def test_admin_reads_never_fail_on_what_the_state_holds(
 )
 def test_admin_reads_never_fail_on_odd_paths(raw: httpx.Client, path: str) -> None:
     assert raw.get(path).status_code in (200, 404)
+
+
+# Numbers no setting may take: JSON's own extremes, the constants Python's json accepts,
+# and values below every range.
+EXTREMES = [
+    b"Infinity",
+    b"-Infinity",
+    b"NaN",
+    b"1e999",
+    b"-1e999",
+    b"1e-320",
+    b"-1",
+    b"1" + b"0" * 400,
+    b"true",
+    b'"5"',
+]
+
+
+def _answered(raw: httpx.Client) -> None:
+    """The fake still sends SMS and reads out its state, with no 5xx."""
+    sent = raw.post(PATH, json={"phone": MOBILE})
+    assert sent.status_code in (200, 400, 429), sent.text
+    for path in ("/__fake__/outbox", "/__fake__/faults", "/__fake__/settings"):
+        assert raw.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("number", EXTREMES)
+@pytest.mark.parametrize(
+    "template",
+    [
+        b'{"rate_limit": %s}',
+        b'{"rate_limit_window": %s}',
+        b'{"rate_limit": 5, "rate_limit_window": %s}',
+    ],
+)
+def test_settings_numbers_are_range_checked(
+    fake: FakeIntercom, raw: httpx.Client, template: bytes, number: bytes
+) -> None:
+    answer = raw.post("/__fake__/settings", content=template % number)
+    assert answer.status_code == 400, answer.text
+    assert (fake.rate_limiter.limit, fake.rate_limiter.window) == (1666, 10.0)
+    _answered(raw)
+
+
+@pytest.mark.parametrize("number", EXTREMES)
+@pytest.mark.parametrize(
+    "template",
+    [
+        b'{"script": [{"kind": "server_error_before", "status": %s}]}',
+        b'{"script": [{"kind": "latency", "delay": %s}]}',
+        b'{"random": {"probability": %s}}',
+        b'{"random": {"probability": 1, "statuses": [%s]}}',
+        b'{"random": {"probability": 1, "kinds": ["latency"], "delay": %s}}',
+        b'{"random": {"probability": 1, "kinds": ["sms_failed"], "seed": %s}}',
+    ],
+)
+def test_fault_numbers_are_range_checked(
+    fake: FakeIntercom, raw: httpx.Client, template: bytes, number: bytes
+) -> None:
+    answer = raw.post("/__fake__/faults", content=template % number)
+    assert answer.status_code == 400, answer.text
+    assert fake.faults.pending == []
+    assert fake.faults.random_faults is None
+    _answered(raw)
+
+
+def test_ranges_admit_their_ends(fake: FakeIntercom, raw: httpx.Client) -> None:
+    body = {"rate_limit": 1_000_000_000, "rate_limit_window": 0.001}
+    assert raw.post("/__fake__/settings", json=body).status_code == 200
+    assert raw.post("/__fake__/settings", json={"rate_limit_window": 86_400}).status_code == 200
+    random = {"probability": 1.0, "statuses": [599], "delay": 0, "seed": 2**63 - 1}
+    assert raw.post("/__fake__/faults", json={"random": random}).status_code == 200
+    assert raw.post(PATH, json={"phone": MOBILE}).status_code == 599
+
+
+def test_scripts_are_bounded(fake: FakeIntercom, raw: httpx.Client) -> None:
+    answer = raw.post("/__fake__/faults", json={"script": [None] * 10_001})
+    assert answer.status_code == 400
+    assert raw.post("/__fake__/faults", json={"script": [None] * 10_000}).status_code == 200
+    assert raw.post("/__fake__/faults", json={"script": [None]}).status_code == 400
+    assert len(fake.faults.pending) == 10_000
+
+
+def test_tokens_are_bounded(fake: FakeIntercom, raw: httpx.Client) -> None:
+    assert raw.post("/__fake__/settings", json={"tokens": ["t"] * 1001}).status_code == 400
+    assert raw.post("/__fake__/settings", json={"tokens": ["t" * 5000]}).status_code == 400
+    assert fake.tokens == frozenset({"fake-intercom-token"})

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from intercom_phone_switch.fake._bounds import CONTACTS_CAP
+
 
 @dataclass(frozen=True)
 class Contact:
@@ -35,9 +37,7 @@ class Contacts:
     """
 
     def __init__(self, cap: int = 10_000) -> None:
-        if cap < 1:
-            raise ValueError("the contacts cap must be at least 1")
-        self._cap = cap
+        self._cap: int = CONTACTS_CAP.check(cap)
         self._contacts: OrderedDict[str, Contact] = OrderedDict()
         self._lock = threading.Lock()
 

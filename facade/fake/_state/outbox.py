@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from intercom_phone_switch.fake._bounds import OUTBOX_CAP
+
 
 @dataclass(frozen=True)
 class SentSms:
@@ -51,8 +53,7 @@ class Outbox:
     """
 
     def __init__(self, cap: int = 10_000) -> None:
-        if cap < 1:
-            raise ValueError("the outbox cap must be at least 1")
+        cap = OUTBOX_CAP.check(cap)
         self._messages: deque[SentSms] = deque(maxlen=cap)
         self._lock = threading.Lock()
         self._total = 0

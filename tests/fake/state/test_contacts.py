@@ -48,7 +48,7 @@ def test_clear_and_cap() -> None:
     contacts.clear()
     assert contacts.all() == []
     assert contacts.cap == 5
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match="contacts_cap must be in 1"):
         Contacts(cap=0)
 
 

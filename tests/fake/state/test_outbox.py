@@ -55,7 +55,7 @@ def test_clear() -> None:
 
 
 def test_cap_must_be_positive() -> None:
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match="outbox_cap must be in 1"):
         Outbox(cap=0)
 
 
