@@ -4,12 +4,12 @@ workspace, script faults and change settings, all over HTTP (for ``serve`` users
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
@@ -30,13 +30,30 @@ class _BadRequest(Exception):
     pass
 
 
+#: The largest admin request body taken, in bytes.
+MAX_ADMIN_BODY = 1024 * 1024
+
+
+class _TooLarge(Exception):
+    pass
+
+
 async def _json_object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and (len(length) > 12 or int(length) > MAX_ADMIN_BODY):
+        raise _TooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_ADMIN_BODY:
+            raise _TooLarge
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     if not raw.strip():
         return {}
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise _BadRequest("the body is not valid JSON") from None
     if not isinstance(value, dict):
         raise _BadRequest("the body must be a JSON object")
@@ -54,6 +71,27 @@ class _JSON(JSONResponse):
             return json.dumps(content, separators=(",", ":")).encode("ascii")
 
 
+class _Packed(Protocol):
+    def json_bytes(self) -> bytes: ...
+
+
+def _listing(head: Mapping[str, Any], key: str, items: Sequence[_Packed]) -> Response:
+    """``{**head, key: [item, ...]}``, streamed item by item: the state's attributes are
+    kept as JSON and go out as they are, never decoded all at once."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield json.dumps(dict(head))[:-1].encode() + f',"{key}":['.encode()
+        for index, item in enumerate(items):
+            yield (b"," if index else b"") + item.json_bytes()
+        yield b"]}"
+
+    return StreamingResponse(chunks(), media_type="application/json")
+
+
+def _too_large() -> JSONResponse:
+    return _JSON({"error": f"the body is larger than {MAX_ADMIN_BODY} bytes"}, status_code=413)
+
+
 def _bad(message: str) -> JSONResponse:
     return _JSON({"error": message}, status_code=400)
 
@@ -66,24 +104,17 @@ def admin_app(fake: FakeIntercom, endpoint: PhoneSwitchEndpoint) -> _WithRequest
 
     async def outbox(request: Request) -> Response:
         phone = request.query_params.get("phone")
-        return _JSON(
-            {
-                "total": fake.outbox.total,
-                "cap": fake.outbox.cap,
-                "messages": [sms.to_json() for sms in fake.outbox.messages(phone)],
-            }
-        )
+        head = {"total": fake.outbox.total, "cap": fake.outbox.cap}
+        return _listing(head, "messages", fake.outbox.messages(phone))
 
     async def contacts(request: Request) -> Response:
-        return _JSON(
-            {"cap": fake.contacts.cap, "contacts": [c.to_json() for c in fake.contacts.all()]}
-        )
+        return _listing({"cap": fake.contacts.cap}, "contacts", fake.contacts.all())
 
     async def contact(request: Request) -> Response:
         found = fake.contacts.get(request.path_params["phone"])
         if found is None:
             return _JSON({"error": "no such contact"}, status_code=404)
-        return _JSON(found.to_json())
+        return Response(found.json_bytes(), media_type="application/json")
 
     async def reset(request: Request) -> Response:
         fake.reset()
@@ -95,6 +126,8 @@ def admin_app(fake: FakeIntercom, endpoint: PhoneSwitchEndpoint) -> _WithRequest
         elif request.method == "POST":
             try:
                 _configure_faults(fake, await _json_object(request))
+            except _TooLarge:
+                return _too_large()
             except (_BadRequest, ValueError, TypeError, KeyError, OverflowError) as error:
                 return _bad(str(error))
         return _JSON(fake.faults.to_json())
@@ -103,6 +136,8 @@ def admin_app(fake: FakeIntercom, endpoint: PhoneSwitchEndpoint) -> _WithRequest
         if request.method == "POST":
             try:
                 _configure(fake, await _json_object(request))
+            except _TooLarge:
+                return _too_large()
             except (_BadRequest, ValueError, TypeError, OverflowError) as error:
                 return _bad(str(error))
         return _JSON(_settings(fake))

@@ -42,7 +42,11 @@ class FakeIntercom:
     :param outbox_cap: how many sent SMS the outbox keeps (the oldest go first).
     :param contacts_cap: how many contacts are kept (the least recently updated go first).
     :param fault_log_cap: how many injected faults the fault log keeps.
-    :param max_body_bytes: larger request bodies get a 400.
+    :param max_body_bytes: larger request bodies get a 400; also what one contact keeps
+        of custom attributes (the least recently set go first).
+    :param outbox_max_bytes: how many bytes of SMS the outbox keeps (their attributes'
+        JSON plus about 1 KiB each; the oldest go first).
+    :param contacts_max_bytes: the same for the contacts (the least recently updated go).
     :param clock: the UNIX time in seconds; rate limit windows and timestamps follow it.
     """
 
@@ -57,6 +61,8 @@ class FakeIntercom:
         contacts_cap: int = 10_000,
         fault_log_cap: int = 10_000,
         max_body_bytes: int = 64 * 1024,
+        outbox_max_bytes: int = 32 * 1024 * 1024,
+        contacts_max_bytes: int = 32 * 1024 * 1024,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._contracts = contracts()
@@ -66,8 +72,8 @@ class FakeIntercom:
         self.max_body_bytes: int = MAX_BODY_BYTES.check(max_body_bytes)
         self.clock = clock
         self.rate_limiter = RateLimiter(rate_limit, rate_limit_window, clock)
-        self.outbox = Outbox(outbox_cap)
-        self.contacts = Contacts(contacts_cap)
+        self.outbox = Outbox(outbox_cap, outbox_max_bytes)
+        self.contacts = Contacts(contacts_cap, contacts_max_bytes, self.max_body_bytes)
         self.faults = FaultInjector(fault_log_cap)
         self._sequence = itertools.count(1)
         self._endpoint = PhoneSwitchEndpoint(self)
