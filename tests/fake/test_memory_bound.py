@@ -138,8 +138,8 @@ def test_the_served_fake_stays_under_its_memory_bound(
             post(PATH, b"[" * (BODY // 2) + b"]" * (BODY // 2))
             post(PATH, b'{"phone": "+353832345678", "custom_attributes": {"a": "\\ud800"}}')
         # Admin bodies and fault scripts of any size.
-        big_admin = json.dumps({"tokens": ["t" * 1000] * 8_000}).encode()
-        for _ in range(5):
+        big_admin = json.dumps({"tokens": ["t" * 1000] * 32_000}).encode()
+        for _ in range(2):
             post("/__fake__/settings", big_admin)
             post("/__fake__/faults", json.dumps({"script": [None] * 200_000}).encode())
         post("/__fake__/faults", json.dumps({"script": ["latency"] * 10_000}).encode())
@@ -149,7 +149,7 @@ def test_the_served_fake_stays_under_its_memory_bound(
             answer = client.get(path)
             statuses.append(answer.status_code)
     # Huge request heads (the parser would buffer them whole).
-    heads = [huge_head(url, 32 * 1024 * 1024) for _ in range(3)]
+    heads = [huge_head(url, size * 1024 * 1024) for size in (256, 32, 32)]
     assert all(status is None or status < 500 for status in heads), heads
 
     assert statuses
