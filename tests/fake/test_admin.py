@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -268,3 +270,18 @@ def test_tokens_are_bounded(fake: FakeIntercom, raw: httpx.Client) -> None:
     assert raw.post("/__fake__/settings", json={"tokens": ["t"] * 1001}).status_code == 400
     assert raw.post("/__fake__/settings", json={"tokens": ["t" * 5000]}).status_code == 400
     assert fake.tokens == frozenset({"fake-intercom-token"})
+
+
+@pytest.mark.parametrize("path", ["/__fake__/settings", "/__fake__/faults"])
+def test_admin_bodies_are_bounded(fake: FakeIntercom, raw: httpx.Client, path: str) -> None:
+    body = json.dumps({"tokens": ["t" * 1000] * 2_000}).encode()  # 2 MB
+    assert raw.post(path, content=body).status_code == 413
+    assert raw.post(path, content=b"[" * 500_000 + b"]" * 500_000).status_code == 400
+    assert fake.tokens == frozenset({"fake-intercom-token"})
+
+
+def test_fault_log_keeps_short_phones(fake: FakeIntercom, raw: httpx.Client) -> None:
+    fake.faults.script("sms_failed")
+    raw.post(PATH, json={"phone": "+" + "1" * 60_000})
+    (record,) = fake.faults.log
+    assert record.phone == "+" + "1" * 63

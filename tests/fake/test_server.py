@@ -101,3 +101,27 @@ def test_choosing_the_http_implementation() -> None:
         protocol("h2")
     with pytest.raises(ValueError, match="http must be one of"):
         FakeServer(FakeIntercom(), http="h3")
+
+
+@pytest.mark.parametrize("http", available_http())
+@pytest.mark.parametrize("size", [40 * 1024, 8 * 1024 * 1024])
+def test_huge_request_heads_are_refused(http: str, size: int) -> None:
+    fake = FakeIntercom()
+    with fake.serve(http=http) as server:
+        answer = b""
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            try:
+                sock.sendall(b"GET /__fake__/health HTTP/1.1\r\nHost: x\r\nX-Big: ")
+                for _ in range(size // 8192):
+                    sock.sendall(b"a" * 8192)
+                sock.sendall(b"\r\n\r\n")
+            except OSError:
+                pass  # refused and closed while the head was still coming
+            try:
+                answer = sock.recv(4096)
+            except OSError:
+                pass
+        assert answer == b"" or answer.split(b" ")[1] in (b"400", b"431"), answer[:80]
+        with httpx.Client(base_url=server.url) as client:  # a normal head still passes
+            headers = {"X-Fine": "a" * 16_000}
+            assert client.get("/__fake__/health", headers=headers).status_code == 200
