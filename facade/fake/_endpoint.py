@@ -398,7 +398,7 @@ async def _read_json(call: _Call) -> Any:
     except (ValueError, RecursionError):
         raise _Rejected("The request body is not valid JSON") from None
     try:
-        # Strings may hold lone surrogates (from \\ud800 escapes, or raw bytes that
+        # Strings may hold lone surrogates (from \ud800 escapes, or raw bytes that
         # json decodes with surrogatepass); UTF-8 cannot carry them.
         dumps(data)
     except UnicodeEncodeError:
