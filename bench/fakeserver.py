@@ -238,7 +238,7 @@ def phase(
 
 def implementations() -> list[str]:
     """uvicorn's HTTP implementations the fake can use here, the one ``serve`` picks first."""
-    from intercom_phone_switch.fake.server import available_http
+    from intercom_phone_switch.fake._server import available_http
 
     return sorted(available_http(), key=lambda name: name != "httptools")
 

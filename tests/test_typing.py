@@ -22,7 +22,7 @@ from intercom_phone_switch import (
     PhoneSwitchError,
 )
 from intercom_phone_switch.fake import FakeIntercom
-from intercom_phone_switch.fake.clients import fake_client
+from intercom_phone_switch.fake._clients import fake_client
 from intercom_phone_switch_generated.registry import LATEST_VERSION
 
 

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from intercom_phone_switch.fake.app import FakeIntercom
+from intercom_phone_switch.fake import FakeIntercom
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -30,7 +30,7 @@ from intercom_phone_switch import (
     SendInterrupted,
 )
 from intercom_phone_switch.fake import FakeIntercom, FaultKind
-from intercom_phone_switch.fake.clients import fake_async_client
+from intercom_phone_switch.fake._clients import fake_async_client
 
 RUNS = 500
 LANDLINE = "+40241100100"

@@ -18,7 +18,7 @@ from phone_fakes import MOBILE, TOKEN
 
 from intercom_phone_switch import AsyncPhoneSwitchClient, PhoneSwitchClient, PhoneSwitchError
 from intercom_phone_switch._secret import Token
-from intercom_phone_switch.fake.server import FakeServer
+from intercom_phone_switch.fake._server import FakeServer
 
 ESCAPED = "".join(f"\\u{ord(c):04x}" for c in TOKEN)  # JSON that spells the token out
 

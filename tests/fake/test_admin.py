@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -150,3 +152,136 @@ def test_bad_settings_get_400(fake: FakeIntercom, raw: httpx.Client, body: objec
     assert answer.status_code == 400
     assert fake.default_version == "2.16"
     assert fake.rate_limiter.limit == 1666
+
+
+def test_admin_reads_never_fail_on_what_the_state_holds(
+    fake: FakeIntercom, raw: httpx.Client
+) -> None:
+    # State written through the Python API is not checked: the admin API still answers.
+    from datetime import datetime, timezone
+
+    from intercom_phone_switch.fake import SentSms
+
+    at = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    fake.contacts.merge(MOBILE, {"a": "\ud800", "\udfff": 1}, at)
+    fake.outbox.record(SentSms(MOBILE, "u", {"a": "\ud800"}, "2.16", "2.16", "r", at))
+    for path in ("/__fake__/outbox", "/__fake__/contacts", f"/__fake__/contacts/{MOBILE}"):
+        answer = raw.get(path)
+        assert answer.status_code == 200, path
+        assert "\\ud800" in answer.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/__fake__/contacts/%ED%A0%80",
+        "/__fake__/contacts/%FF",
+        "/__fake__/contacts/%00",
+        "/__fake__/outbox?phone=%ED%A0%80",
+        "/__fake__/outbox?phone=%FF&phone=x",
+    ],
+)
+def test_admin_reads_never_fail_on_odd_paths(raw: httpx.Client, path: str) -> None:
+    assert raw.get(path).status_code in (200, 404)
+
+
+# Numbers no setting may take: JSON's own extremes, the constants Python's json accepts,
+# and values below every range.
+EXTREMES = [
+    b"Infinity",
+    b"-Infinity",
+    b"NaN",
+    b"1e999",
+    b"-1e999",
+    b"1e-320",
+    b"-1",
+    b"1" + b"0" * 400,
+    b"true",
+    b'"5"',
+]
+
+
+def _answered(raw: httpx.Client) -> None:
+    """The fake still sends SMS and reads out its state, with no 5xx."""
+    sent = raw.post(PATH, json={"phone": MOBILE})
+    assert sent.status_code in (200, 400, 429), sent.text
+    for path in ("/__fake__/outbox", "/__fake__/faults", "/__fake__/settings"):
+        assert raw.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("number", EXTREMES)
+@pytest.mark.parametrize(
+    "template",
+    [
+        b'{"rate_limit": %s}',
+        b'{"rate_limit_window": %s}',
+        b'{"rate_limit": 5, "rate_limit_window": %s}',
+    ],
+)
+def test_settings_numbers_are_range_checked(
+    fake: FakeIntercom, raw: httpx.Client, template: bytes, number: bytes
+) -> None:
+    answer = raw.post("/__fake__/settings", content=template % number)
+    assert answer.status_code == 400, answer.text
+    assert (fake.rate_limiter.limit, fake.rate_limiter.window) == (1666, 10.0)
+    _answered(raw)
+
+
+@pytest.mark.parametrize("number", EXTREMES)
+@pytest.mark.parametrize(
+    "template",
+    [
+        b'{"script": [{"kind": "server_error_before", "status": %s}]}',
+        b'{"script": [{"kind": "latency", "delay": %s}]}',
+        b'{"random": {"probability": %s}}',
+        b'{"random": {"probability": 1, "statuses": [%s]}}',
+        b'{"random": {"probability": 1, "kinds": ["latency"], "delay": %s}}',
+        b'{"random": {"probability": 1, "kinds": ["sms_failed"], "seed": %s}}',
+    ],
+)
+def test_fault_numbers_are_range_checked(
+    fake: FakeIntercom, raw: httpx.Client, template: bytes, number: bytes
+) -> None:
+    answer = raw.post("/__fake__/faults", content=template % number)
+    assert answer.status_code == 400, answer.text
+    assert fake.faults.pending == []
+    assert fake.faults.random_faults is None
+    _answered(raw)
+
+
+def test_ranges_admit_their_ends(fake: FakeIntercom, raw: httpx.Client) -> None:
+    body = {"rate_limit": 1_000_000_000, "rate_limit_window": 0.001}
+    assert raw.post("/__fake__/settings", json=body).status_code == 200
+    assert raw.post("/__fake__/settings", json={"rate_limit_window": 86_400}).status_code == 200
+    random = {"probability": 1.0, "statuses": [599], "delay": 0, "seed": 2**63 - 1}
+    assert raw.post("/__fake__/faults", json={"random": random}).status_code == 200
+    assert raw.post(PATH, json={"phone": MOBILE}).status_code == 599
+
+
+def test_scripts_are_bounded(fake: FakeIntercom, raw: httpx.Client) -> None:
+    answer = raw.post("/__fake__/faults", json={"script": [None] * 10_001})
+    assert answer.status_code == 400
+    assert raw.post("/__fake__/faults", json={"script": [None] * 10_000}).status_code == 200
+    assert raw.post("/__fake__/faults", json={"script": [None]}).status_code == 400
+    assert len(fake.faults.pending) == 10_000
+
+
+def test_tokens_are_bounded(fake: FakeIntercom, raw: httpx.Client) -> None:
+    assert raw.post("/__fake__/settings", json={"tokens": ["t"] * 1001}).status_code == 400
+    assert raw.post("/__fake__/settings", json={"tokens": ["t" * 5000]}).status_code == 400
+    assert fake.tokens == frozenset({"fake-intercom-token"})
+
+
+@pytest.mark.parametrize("path", ["/__fake__/settings", "/__fake__/faults"])
+def test_admin_bodies_are_bounded(fake: FakeIntercom, raw: httpx.Client, path: str) -> None:
+    body = json.dumps({"tokens": ["t" * 1000] * 2_000}).encode()  # 2 MB
+    assert raw.post(path, content=body).status_code == 413
+    assert raw.post(path, content=b"[" * 500_000 + b"]" * 500_000).status_code == 400
+    assert fake.tokens == frozenset({"fake-intercom-token"})
+
+
+def test_fault_log_keeps_short_phones(fake: FakeIntercom, raw: httpx.Client) -> None:
+    fake.faults.script("sms_failed")
+    raw.post(PATH, json={"phone": "+" + "1" * 60_000})
+    (record,) = fake.faults.log
+    assert record.phone == "+" + "1" * 63

@@ -32,9 +32,22 @@ def test_versions() -> None:
 
 @pytest.mark.parametrize(
     "options",
-    [{"max_body_bytes": 0}, {"outbox_cap": 0}, {"contacts_cap": 0}, {"fault_log_cap": 0}],
+    [
+        {"max_body_bytes": 0},
+        {"max_body_bytes": 10**9},
+        {"outbox_cap": 0},
+        {"outbox_cap": 10**30},
+        {"contacts_cap": 0},
+        {"fault_log_cap": 0},
+        {"fault_log_cap": 10**30},
+        {"rate_limit": 10**30},
+        {"rate_limit": 1.5},
+        {"rate_limit_window": float("inf")},
+        {"rate_limit_window": float("nan")},
+        {"rate_limit_window": 1e-320},
+    ],
 )
-def test_rejects_impossible_settings(options: dict[str, int]) -> None:
+def test_rejects_impossible_settings(options: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="must be"):
         FakeIntercom(**options)  # type: ignore[arg-type]
 

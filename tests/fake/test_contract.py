@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from intercom_phone_switch._effective import load_document
-from intercom_phone_switch.fake.contract import build_contract, contracts
+from intercom_phone_switch.fake._contract import build_contract, contracts
 from intercom_phone_switch_generated.registry import VERSIONS
 
 CUSTOM_OBJECTS = {

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from intercom_phone_switch.fake import DEFAULT_TOKEN, ConnectionDropped, FakeIntercom
-from intercom_phone_switch.fake.contract import contracts
+from intercom_phone_switch.fake._contract import contracts
 from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSION, VERSIONS
 
 MOBILE = "+353832345678"
@@ -477,3 +477,43 @@ def test_plain_asgi_transport_works_too() -> None:
     assert status == 200
     assert issubclass(error, httpx.RemoteProtocolError)
     assert fake.outbox.total == 2
+
+
+# -- invalid Unicode --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # A lone surrogate written as a JSON escape, in a value, a key and the phone.
+        b'{"phone": "+353832345678", "custom_attributes": {"a": "\\ud800"}}',
+        b'{"phone": "+353832345678", "custom_attributes": {"\\udfff": "x"}}',
+        b'{"phone": "+353832345678", "custom_attributes": {"a": ["ok", {"b": "\\udc00"}]}}',
+        b'{"phone": "+353832345678\\ud800"}',
+        b'{"phone": "+353832345678", "custom_attributes": {"a": "\\ud83d x"}}',
+        # The same surrogate as raw (invalid) UTF-8 bytes.
+        b'{"phone": "+353832345678", "custom_attributes": {"a": "\xed\xa0\x80"}}',
+        b'{"phone": "+353832345678", "custom_attributes": {"a": "\xff"}}',
+    ],
+)
+def test_invalid_unicode_gets_parameter_invalid(
+    fake: FakeIntercom, raw: httpx.Client, content: bytes
+) -> None:
+    response = raw.post(PATH, content=content, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert error_codes(response) == ["parameter_invalid"]
+    conforms(response)
+    assert fake.outbox.messages() == []
+    assert len(fake.contacts) == 0
+    for admin in ("/__fake__/outbox", "/__fake__/contacts", f"/__fake__/contacts/{MOBILE}"):
+        assert raw.get(admin).status_code in (200, 404)
+
+
+def test_a_surrogate_pair_is_valid_unicode(fake: FakeIntercom, raw: httpx.Client) -> None:
+    content = b'{"phone": "+353832345678", "custom_attributes": {"mood": "\\ud83d\\ude00"}}'
+    response = raw.post(PATH, content=content, headers={"Content-Type": "application/json"})
+    assert response.status_code == 200
+    assert fake.outbox.messages()[0].custom_attributes == {"mood": "\N{GRINNING FACE}"}
+    assert raw.get(f"/__fake__/contacts/{MOBILE}").json()["custom_attributes"] == {
+        "mood": "\N{GRINNING FACE}"
+    }

@@ -17,8 +17,7 @@ from intercom_phone_switch import (
     ServerError,
     SmsNotSent,
 )
-from intercom_phone_switch.fake import FakeIntercom, Fault
-from intercom_phone_switch.fake.clients import fake_async_client, fake_client
+from intercom_phone_switch.fake import FakeIntercom, Fault, fake_async_client, fake_client
 from intercom_phone_switch_generated.registry import HEADER_VALUES, VERSIONS
 
 MOBILE = "+353832345678"

@@ -23,8 +23,14 @@ from intercom_phone_switch import (
     ServerError,
     SmsNotSent,
 )
-from intercom_phone_switch.fake import ALL_KINDS, FakeIntercom, FaultKind, FaultRecord
-from intercom_phone_switch.fake.clients import fake_async_client, fake_client
+from intercom_phone_switch.fake import (
+    ALL_KINDS,
+    FakeIntercom,
+    FaultKind,
+    FaultRecord,
+    fake_async_client,
+    fake_client,
+)
 
 CALLS = 1_000
 PHONES = [f"+3538310{index:05d}" for index in range(CALLS)]

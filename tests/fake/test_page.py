@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from intercom_phone_switch.fake import FakeIntercom
 from intercom_phone_switch.fake import _page as page
-from intercom_phone_switch.fake.clients import fake_client
+from intercom_phone_switch.fake._clients import fake_client
 
 from .conftest import SettableClock
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from intercom_phone_switch.fake import RateLimiter
-from intercom_phone_switch.fake.ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW
+from intercom_phone_switch.fake._ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW
 
 
 class Clock:
@@ -64,5 +64,5 @@ def test_configure_and_reset_start_afresh() -> None:
 
 @pytest.mark.parametrize(("limit", "window"), [(0, 10.0), (1, 0.0), (1, -1.0)])
 def test_rejects_impossible_budgets(limit: int, window: float) -> None:
-    with pytest.raises(ValueError, match="rate limit"):
+    with pytest.raises(ValueError, match="rate_limit"):
         RateLimiter(limit=limit, window=window)

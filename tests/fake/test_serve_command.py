@@ -138,3 +138,18 @@ def test_serve_help_lists_the_options() -> None:
     assert result.exit_code == 0
     for option in ("--port", "--token", "--default-version", "--rate-limit", "--fault-probability"):
         assert option in result.output
+
+
+@pytest.mark.parametrize(
+    "option",
+    ["--rate-limit", "--rate-limit-window", "--outbox-cap", "--fault-probability", "--fault-seed"],
+)
+@pytest.mark.parametrize(
+    "value", ["inf", "-inf", "nan", "1e999", "1e-320", "-1", "1" + "0" * 5000, "x", "0x10"]
+)
+def test_serve_refuses_numbers_out_of_range(option: str, value: str) -> None:
+    result = CliRunner().invoke(main, ["serve", "--port", "0", option, value])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+    assert option in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 
@@ -9,7 +10,7 @@ import httpx
 import pytest
 
 from intercom_phone_switch.fake import DEFAULT_TOKEN, FakeIntercom, FakeServer
-from intercom_phone_switch.fake.server import available_http, protocol
+from intercom_phone_switch.fake._server import available_http, protocol
 
 MOBILE = "+353832345678"
 PATH = "/phone_call_redirects"
@@ -101,3 +102,25 @@ def test_choosing_the_http_implementation() -> None:
         protocol("h2")
     with pytest.raises(ValueError, match="http must be one of"):
         FakeServer(FakeIntercom(), http="h3")
+
+
+@pytest.mark.parametrize("http", available_http())
+@pytest.mark.parametrize("size", [1024 * 1024, 8 * 1024 * 1024])
+def test_huge_request_heads_are_refused(http: str, size: int) -> None:
+    fake = FakeIntercom()
+    with fake.serve(http=http) as server:
+        answer = b""
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            try:
+                sock.sendall(b"GET /__fake__/health HTTP/1.1\r\nHost: x\r\nX-Big: ")
+                for _ in range(size // 8192):
+                    sock.sendall(b"a" * 8192)
+                sock.sendall(b"\r\n\r\n")
+            except OSError:
+                pass  # refused and closed while the head was still coming
+            with contextlib.suppress(OSError):
+                answer = sock.recv(4096)
+        assert answer == b"" or answer.split(b" ")[1] in (b"400", b"431"), answer[:80]
+        with httpx.Client(base_url=server.url) as client:  # a normal head still passes
+            headers = {"X-Fine": "a" * 16_000}
+            assert client.get("/__fake__/health", headers=headers).status_code == 200

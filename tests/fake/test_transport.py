@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from intercom_phone_switch.fake import DEFAULT_TOKEN, FakeIntercom
-from intercom_phone_switch.fake.faults import FaultRecord
+from intercom_phone_switch.fake._faults import FaultRecord
 
 MOBILE = "+353832345678"
 PATH = "/phone_call_redirects"

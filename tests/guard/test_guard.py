@@ -18,7 +18,7 @@ from intercom_phone_switch import (
 )
 from intercom_phone_switch._client import BulkItem
 from intercom_phone_switch.fake import FakeIntercom
-from intercom_phone_switch.fake.faults import Fault, FaultKind
+from intercom_phone_switch.fake._faults import Fault, FaultKind
 from intercom_phone_switch.guard import (
     GUARD_VARIABLE,
     Guard,

@@ -6,10 +6,11 @@ import socket
 
 import click
 
-from intercom_phone_switch.fake.faults import FaultKind
+from intercom_phone_switch.fake import _bounds
+from intercom_phone_switch.fake._faults import FaultKind
 from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSION
 
-from ._options import FiniteFloat
+from ._bounded import Bounded
 
 
 @click.command(
@@ -42,26 +43,26 @@ from ._options import FiniteFloat
 )
 @click.option(
     "--rate-limit",
-    type=click.IntRange(1),
+    type=Bounded(_bounds.RATE_LIMIT),
     default=None,
     help="Calls per token in each window (default: Intercom's 1666 per 10 seconds).",
 )
 @click.option(
     "--rate-limit-window",
-    type=FiniteFloat(min=0, min_open=True),
+    type=Bounded(_bounds.RATE_LIMIT_WINDOW),
     default=None,
     help="Window length in seconds (default 10).",
 )
 @click.option(
     "--outbox-cap",
-    type=click.IntRange(1),
+    type=Bounded(_bounds.OUTBOX_CAP),
     default=10_000,
     show_default=True,
     help="How many sent SMS the outbox keeps.",
 )
 @click.option(
     "--fault-probability",
-    type=FiniteFloat(0, 1),
+    type=Bounded(_bounds.PROBABILITY),
     default=0.0,
     show_default=True,
     help="Inject a random fault into this share of requests.",
@@ -73,7 +74,9 @@ from ._options import FiniteFloat
     type=click.Choice([kind.value for kind in FaultKind]),
     help="A kind of random fault (repeatable). Default: every kind.",
 )
-@click.option("--fault-seed", type=int, default=None, help="Seed of the random faults.")
+@click.option(
+    "--fault-seed", type=Bounded(_bounds.SEED), default=None, help="Seed of the random faults."
+)
 @click.option(
     "--http",
     type=click.Choice(["auto", "h11", "httptools"]),
@@ -116,9 +119,9 @@ def serve(
     settings) is under /__fake__.
     """
     from intercom_phone_switch.fake import DEFAULT_TOKEN, FakeIntercom
-    from intercom_phone_switch.fake.faults import ALL_KINDS
-    from intercom_phone_switch.fake.ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW
-    from intercom_phone_switch.fake.server import bind, make_server, url_of
+    from intercom_phone_switch.fake._faults import ALL_KINDS
+    from intercom_phone_switch.fake._ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW
+    from intercom_phone_switch.fake._server import bind, make_server, url_of
 
     try:  # the fake checks its settings: any it refuses is a usage error
         fake = FakeIntercom(

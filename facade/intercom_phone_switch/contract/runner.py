@@ -108,7 +108,7 @@ class Target:
     @classmethod
     def embedded_fake(cls, token: str = "contract-token") -> Target:
         """A fresh embedded fake Intercom that accepts ``token``."""
-        from intercom_phone_switch.fake.app import FakeIntercom
+        from intercom_phone_switch.fake import FakeIntercom
 
         fake = FakeIntercom(tokens=[token])
         return cls.in_process(fake, token, sms_free=True, label="embedded fake")

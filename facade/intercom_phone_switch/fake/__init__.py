@@ -17,36 +17,39 @@ from intercom_phone_switch._lazy import lazy_exports
 require("The fake Intercom", "fake")
 
 if TYPE_CHECKING:
-    from .app import DEFAULT_TOKEN, FakeIntercom
-    from .endpoint import ConnectionDropped
-    from .faults import ALL_KINDS, Fault, FaultInjector, FaultKind, FaultRecord, RandomFaults
-    from .phones import PhoneKind, classify
-    from .ratelimit import Quota, RateLimiter
-    from .server import FakeServer
-    from .state import Contact, Contacts, Outbox, SentSms
-    from .transport import FakeAsyncTransport, FakeTransport
+    from ._app import DEFAULT_TOKEN, FakeIntercom
+    from ._clients import fake_async_client, fake_client
+    from ._endpoint import ConnectionDropped
+    from ._faults import ALL_KINDS, Fault, FaultInjector, FaultKind, FaultRecord, RandomFaults
+    from ._phones import PhoneKind, classify
+    from ._ratelimit import Quota, RateLimiter
+    from ._server import FakeServer
+    from ._state import Contact, Contacts, Outbox, SentSms
+    from ._transport import FakeAsyncTransport, FakeTransport
 
 _HOMES = {
-    "DEFAULT_TOKEN": "app",
-    "FakeIntercom": "app",
-    "ConnectionDropped": "endpoint",
-    "ALL_KINDS": "faults",
-    "Fault": "faults",
-    "FaultInjector": "faults",
-    "FaultKind": "faults",
-    "FaultRecord": "faults",
-    "RandomFaults": "faults",
-    "PhoneKind": "phones",
-    "classify": "phones",
-    "Quota": "ratelimit",
-    "RateLimiter": "ratelimit",
-    "FakeServer": "server",
-    "Contact": "state",
-    "Contacts": "state",
-    "Outbox": "state",
-    "SentSms": "state",
-    "FakeAsyncTransport": "transport",
-    "FakeTransport": "transport",
+    "DEFAULT_TOKEN": "_app",
+    "FakeIntercom": "_app",
+    "ConnectionDropped": "_endpoint",
+    "ALL_KINDS": "_faults",
+    "Fault": "_faults",
+    "FaultInjector": "_faults",
+    "FaultKind": "_faults",
+    "FaultRecord": "_faults",
+    "RandomFaults": "_faults",
+    "PhoneKind": "_phones",
+    "classify": "_phones",
+    "Quota": "_ratelimit",
+    "RateLimiter": "_ratelimit",
+    "FakeServer": "_server",
+    "Contact": "_state",
+    "Contacts": "_state",
+    "Outbox": "_state",
+    "SentSms": "_state",
+    "FakeAsyncTransport": "_transport",
+    "FakeTransport": "_transport",
+    "fake_async_client": "_clients",
+    "fake_client": "_clients",
 }
 
 __all__ = [
@@ -70,6 +73,8 @@ __all__ = [
     "RateLimiter",
     "SentSms",
     "classify",
+    "fake_async_client",
+    "fake_client",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, _HOMES)

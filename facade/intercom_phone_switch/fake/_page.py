@@ -30,11 +30,11 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .faults import FaultKind
+from ._faults import FaultKind
 
 if TYPE_CHECKING:
-    from .app import FakeIntercom
-    from .state import SentSms
+    from ._app import FakeIntercom
+    from ._state import SentSms
 
 #: How many messages, contacts and fault log entries the page gets (newest first).
 SHOWN = 200

@@ -28,8 +28,8 @@ import pytest
 if TYPE_CHECKING:
     from intercom_phone_switch import AsyncPhoneSwitchClient, PhoneSwitchClient
 
-    from .app import FakeIntercom
-    from .server import FakeServer
+    from ._app import FakeIntercom
+    from ._server import FakeServer
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def fake_intercom_options() -> dict[str, Any]:
 @pytest.fixture
 def fake_intercom(fake_intercom_options: dict[str, Any]) -> FakeIntercom:
     """A fresh fake Intercom workspace: empty outbox, no faults, its own budgets."""
-    from .app import FakeIntercom
+    from ._app import FakeIntercom
 
     return FakeIntercom(**fake_intercom_options)
 
@@ -58,7 +58,7 @@ def fake_intercom_client(
     fake_intercom: FakeIntercom, fake_intercom_client_options: dict[str, Any]
 ) -> Iterator[PhoneSwitchClient]:
     """A PhoneSwitchClient calling ``fake_intercom`` in-process, with a token it accepts."""
-    from .clients import fake_client
+    from ._clients import fake_client
 
     with fake_client(fake_intercom, **fake_intercom_client_options) as client:
         yield client
@@ -76,7 +76,7 @@ def fake_intercom_async_client(
 
     from intercom_phone_switch import AsyncPhoneSwitchClient
 
-    from .clients import BASE_URL
+    from ._clients import BASE_URL
 
     options = dict(fake_intercom_client_options)
     token = options.pop("token", None) or fake_intercom.token

@@ -183,7 +183,7 @@ def test_an_impossible_fault_is_refused(
     status.evaluate("input => input.removeAttribute('min')")  # past it: the fake's own check
     page.get_by_role("button", name="Inject", exact=True).click()
     expect(page.locator("#notice")).to_have_text(
-        "Refused: a server error has a 5xx status, not 404"
+        "Refused: a server error's status (5xx) must be in 500..599, not 404"
     )
     expect(page.locator("#notice")).to_have_class("notice failed")
     assert fake.faults.pending == []

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -55,7 +56,7 @@ def test_clear() -> None:
 
 
 def test_cap_must_be_positive() -> None:
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match="outbox_cap must be in 1"):
         Outbox(cap=0)
 
 
@@ -70,3 +71,25 @@ def test_to_json() -> None:
         "sent_at": "2024-01-02T03:04:05+00:00",
         "sequence": 4,
     }
+
+
+def test_keeps_at_most_max_bytes() -> None:
+    outbox = Outbox(max_bytes=64 * 1024)
+    big = {"a": "x" * 10_000}
+    for sequence in range(20):
+        outbox.record(SentSms("+1", "u", big, "2.16", "2.16", f"r{sequence}", AT, sequence))
+    assert 5 <= len(outbox) <= 6  # about 11 KiB each
+    assert outbox.bytes <= 64 * 1024
+    assert [m.sequence for m in outbox.messages()][-1] == 19
+    assert outbox.total == 20
+    assert outbox.messages()[-1].custom_attributes == big
+
+
+def test_attributes_are_kept_compact_and_read_back_equal() -> None:
+    values = {f"k{index}": index for index in range(5_000)}
+    message = SentSms("+1", "u", values, "2.16", "2.16", "r", AT)
+    assert message.size <= 1024 + len(json.dumps(values, separators=(",", ":"))) + 10
+    assert message.custom_attributes == values
+    assert message.custom_attributes is not message.custom_attributes  # copies
+    with pytest.raises(AttributeError):
+        message.phone = "+2"  # type: ignore[misc]

@@ -15,7 +15,7 @@ import httpx
 if TYPE_CHECKING:
     from intercom_phone_switch import AsyncPhoneSwitchClient, PhoneSwitchClient
 
-    from .app import FakeIntercom
+    from ._app import FakeIntercom
 
 #: The base URL of in-process clients. The transport never resolves it: nothing leaves
 #: the process.

@@ -17,6 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from ._bounds import FAULT_DELAY, FAULT_LOG_CAP, FAULT_STATUS, PROBABILITY, SEED
+
+#: How many scripted faults may wait at once, and how many choices random faults take.
+SCRIPT_CAP = 10_000
+CHOICES_CAP = 1_000
+
 
 class FaultKind(str, enum.Enum):
     """What goes wrong. The value is the name used over the admin API."""
@@ -56,10 +62,8 @@ class Fault:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", FaultKind(self.kind))
-        if not 500 <= self.status <= 599:
-            raise ValueError(f"a server error has a 5xx status, not {self.status}")
-        if not 0 <= self.delay <= 60:
-            raise ValueError(f"a latency fault waits 0-60 seconds, not {self.delay}")
+        object.__setattr__(self, "status", FAULT_STATUS.check(self.status))
+        object.__setattr__(self, "delay", FAULT_DELAY.check(self.delay))
 
     @classmethod
     def coerce(cls, value: Fault | FaultKind | str | Mapping[str, Any]) -> Fault:
@@ -73,8 +77,8 @@ class Fault:
             raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
         return cls(
             FaultKind(value["kind"]),
-            status=int(value.get("status", 500)),
-            delay=float(value.get("delay", 0.05)),
+            status=value.get("status", 500),
+            delay=value.get("delay", 0.05),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -147,8 +151,7 @@ class FaultInjector:
     """The faults waiting for the coming requests, and the log of those injected."""
 
     def __init__(self, log_cap: int = 10_000) -> None:
-        if log_cap < 1:
-            raise ValueError("the fault log cap must be at least 1")
+        log_cap = FAULT_LOG_CAP.check(log_cap)
         self._lock = threading.Lock()
         self._script: deque[Fault | None] = deque()
         self._random: RandomFaults | None = None
@@ -158,8 +161,12 @@ class FaultInjector:
     # -- configuring ------------------------------------------------------------------
     def script(self, *faults: Fault | FaultKind | str | None) -> None:
         """Queue faults for the next requests, one each; ``None`` lets one pass."""
+        if len(faults) > SCRIPT_CAP:
+            raise ValueError(f"at most {SCRIPT_CAP} scripted faults wait at once")
         queued = [None if fault is None else Fault.coerce(fault) for fault in faults]
         with self._lock:
+            if len(self._script) + len(queued) > SCRIPT_CAP:
+                raise ValueError(f"at most {SCRIPT_CAP} scripted faults wait at once")
             self._script.extend(queued)
 
     def randomly(
@@ -172,16 +179,21 @@ class FaultInjector:
         seed: int | None = None,
     ) -> None:
         """Inject a fault into each request (after the script) with ``probability``."""
-        if not 0 <= probability <= 1:
-            raise ValueError("a probability lies between 0 and 1")
+        probability = PROBABILITY.check(probability)
         chosen = tuple(FaultKind(kind) for kind in kinds)
         if probability and not chosen:
             raise ValueError("random faults need at least one kind")
-        for status in statuses:
-            Fault(FaultKind.SERVER_ERROR_BEFORE, status=status, delay=delay)
-        if not statuses:
+        if len(chosen) > CHOICES_CAP or len(statuses) > CHOICES_CAP:
+            raise ValueError(f"random faults take at most {CHOICES_CAP} kinds and statuses")
+        checked = tuple(
+            Fault(FaultKind.SERVER_ERROR_BEFORE, status=status, delay=delay).status
+            for status in statuses
+        )
+        if not checked:
             raise ValueError("random faults need at least one status")
-        config = RandomFaults(probability, chosen, tuple(statuses), delay, seed)
+        delay = FAULT_DELAY.check(delay)
+        seed = None if seed is None else SEED.check(seed)
+        config = RandomFaults(probability, chosen, checked, delay, seed)
         with self._lock:
             self._random = config if probability else None
             self._rng = random.Random(seed)

@@ -15,13 +15,17 @@ import uvicorn
 from typing_extensions import Self
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from .endpoint import ABORT_KEY
+from ._endpoint import ABORT_KEY
 
 if TYPE_CHECKING:
-    from .app import FakeIntercom
+    from ._app import FakeIntercom
 
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
+#: The largest request head (request line and headers) taken, in bytes. h11 enforces
+#: it itself; for httptools, which buffers a head whole before handing it over, the
+#: protocol below counts the bytes that arrive while a head is incomplete.
+MAX_HEAD_BYTES = 32 * 1024
 
 
 class AbortingH11Protocol(H11Protocol):
@@ -59,11 +63,43 @@ def _httptools_protocol() -> type[asyncio.Protocol]:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
     class AbortingHttpToolsProtocol(HttpToolsProtocol):
-        """uvicorn's httptools protocol, with the same abort hook."""
+        """uvicorn's httptools protocol, with the same abort hook, answering 431 to a
+        request head larger than MAX_HEAD_BYTES (counted to within one read)."""
+
+        _head: int | None = None
+        _refused = False
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self.app_state = {**self.app_state, ABORT_KEY: transport.abort}
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._head = 0  # the read holding the head's first bytes is not counted
+
+        def on_headers_complete(self) -> None:
+            self._head = None
+            super().on_headers_complete()
+
+        def data_received(self, data: bytes) -> None:
+            if self._refused:
+                return
+            counting = self._head is not None
+            super().data_received(data)
+            if counting and self._head is not None:
+                self._head += len(data)
+                if self._head > MAX_HEAD_BYTES:
+                    self._refuse_head()
+
+        def _refuse_head(self) -> None:
+            self._refused = True
+            body = b"Request header fields too large"
+            self.transport.write(
+                b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                b"content-type: text/plain; charset=utf-8\r\n"
+                b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(body), body)
+            )
+            self.transport.close()
 
     return AbortingHttpToolsProtocol
 
@@ -122,6 +158,7 @@ def make_server(
         proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=2,
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
     )
     return _Server(config, on_ready)
 

@@ -4,23 +4,24 @@ workspace, script faults and change settings, all over HTTP (for ``serve`` users
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
 
 from intercom_phone_switch._effective import PATH
 
-from .endpoint import Message, Receive, Scope, Send
-from .faults import ALL_KINDS, Fault
-from .responses import new_request_id
+from ._faults import ALL_KINDS, SCRIPT_CAP, Fault, FaultInjector
+from ._ratelimit import RateLimiter
+from ._responses import new_request_id
 
 if TYPE_CHECKING:
-    from .app import FakeIntercom
-    from .endpoint import PhoneSwitchEndpoint
+    from ._app import FakeIntercom
+    from ._endpoint import PhoneSwitchEndpoint
 
 PREFIX = "/__fake__"
 
@@ -29,53 +30,95 @@ class _BadRequest(Exception):
     pass
 
 
+#: The largest admin request body taken, in bytes.
+MAX_ADMIN_BODY = 1024 * 1024
+
+
+class _TooLarge(Exception):
+    pass
+
+
 async def _json_object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and (len(length) > 12 or int(length) > MAX_ADMIN_BODY):
+        raise _TooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_ADMIN_BODY:
+            raise _TooLarge
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     if not raw.strip():
         return {}
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise _BadRequest("the body is not valid JSON") from None
     if not isinstance(value, dict):
         raise _BadRequest("the body must be a JSON object")
     return value
 
 
+class _JSON(JSONResponse):
+    """JSON in UTF-8; text UTF-8 cannot carry (lone surrogates, which only the Python
+    API can put into the state) is written as ASCII escapes instead of failing."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, separators=(",", ":")).encode("ascii")
+
+
+class _Packed(Protocol):
+    def json_bytes(self) -> bytes: ...
+
+
+def _listing(head: Mapping[str, Any], key: str, items: Sequence[_Packed]) -> Response:
+    """``{**head, key: [item, ...]}``, streamed item by item: the state's attributes are
+    kept as JSON and go out as they are, never decoded all at once."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield json.dumps(dict(head))[:-1].encode() + f',"{key}":['.encode()
+        for index, item in enumerate(items):
+            yield (b"," if index else b"") + item.json_bytes()
+        yield b"]}"
+
+    return StreamingResponse(chunks(), media_type="application/json")
+
+
+def _too_large() -> JSONResponse:
+    return _JSON({"error": f"the body is larger than {MAX_ADMIN_BODY} bytes"}, status_code=413)
+
+
 def _bad(message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=400)
+    return _JSON({"error": message}, status_code=400)
 
 
 def admin_app(fake: FakeIntercom, endpoint: PhoneSwitchEndpoint) -> _WithRequestId:
     """The Starlette app serving the admin API and the endpoint's other methods."""
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        return _JSON({"status": "ok"})
 
     async def outbox(request: Request) -> Response:
         phone = request.query_params.get("phone")
-        return JSONResponse(
-            {
-                "total": fake.outbox.total,
-                "cap": fake.outbox.cap,
-                "messages": [sms.to_json() for sms in fake.outbox.messages(phone)],
-            }
-        )
+        head = {"total": fake.outbox.total, "cap": fake.outbox.cap}
+        return _listing(head, "messages", fake.outbox.messages(phone))
 
     async def contacts(request: Request) -> Response:
-        return JSONResponse(
-            {"cap": fake.contacts.cap, "contacts": [c.to_json() for c in fake.contacts.all()]}
-        )
+        return _listing({"cap": fake.contacts.cap}, "contacts", fake.contacts.all())
 
     async def contact(request: Request) -> Response:
         found = fake.contacts.get(request.path_params["phone"])
         if found is None:
-            return JSONResponse({"error": "no such contact"}, status_code=404)
-        return JSONResponse(found.to_json())
+            return _JSON({"error": "no such contact"}, status_code=404)
+        return Response(found.json_bytes(), media_type="application/json")
 
     async def reset(request: Request) -> Response:
         fake.reset()
-        return JSONResponse({"status": "reset"})
+        return _JSON({"status": "reset"})
 
     async def faults(request: Request) -> Response:
         if request.method == "DELETE":
@@ -83,17 +126,21 @@ def admin_app(fake: FakeIntercom, endpoint: PhoneSwitchEndpoint) -> _WithRequest
         elif request.method == "POST":
             try:
                 _configure_faults(fake, await _json_object(request))
+            except _TooLarge:
+                return _too_large()
             except (_BadRequest, ValueError, TypeError, KeyError, OverflowError) as error:
                 return _bad(str(error))
-        return JSONResponse(fake.faults.to_json())
+        return _JSON(fake.faults.to_json())
 
     async def settings(request: Request) -> Response:
         if request.method == "POST":
             try:
                 _configure(fake, await _json_object(request))
+            except _TooLarge:
+                return _too_large()
             except (_BadRequest, ValueError, TypeError, OverflowError) as error:
                 return _bad(str(error))
-        return JSONResponse(_settings(fake))
+        return _JSON(_settings(fake))
 
     app = Starlette(
         routes=[
@@ -112,52 +159,75 @@ def admin_app(fake: FakeIntercom, endpoint: PhoneSwitchEndpoint) -> _WithRequest
 
 def _configure_faults(fake: FakeIntercom, body: Mapping[str, Any]) -> None:
     """``{"script": [...], "random": {...}}``; either may be left out, ``"clear": true``
-    first forgets what was configured before."""
+    first forgets what was configured before. Everything is checked before anything
+    changes."""
     unknown = set(body) - {"script", "random", "clear"}
     if unknown:
         raise _BadRequest(f"unknown fields: {', '.join(sorted(unknown))}")
     script = body.get("script", [])
     if not isinstance(script, list):
         raise _BadRequest("script is a list of faults")
+    waiting = 0 if body.get("clear") else len(fake.faults.pending)
+    if waiting + len(script) > SCRIPT_CAP:
+        raise _BadRequest(f"at most {SCRIPT_CAP} scripted faults wait at once")
     parsed = [None if item is None else Fault.coerce(item) for item in script]
     randomly = body.get("random")
     if randomly is not None and not isinstance(randomly, dict):
         raise _BadRequest("random is an object")
-    if body.get("clear"):
-        fake.faults.clear()
+    options: dict[str, Any] | None = None
     if randomly is not None:
         allowed = {"probability", "kinds", "statuses", "delay", "seed"}
         if set(randomly) - allowed:
             raise _BadRequest(f"random takes only {', '.join(sorted(allowed))}")
-        fake.faults.randomly(
-            float(randomly["probability"]),
-            kinds=randomly.get("kinds", [kind.value for kind in ALL_KINDS]),
-            statuses=[int(status) for status in randomly.get("statuses", [500])],
-            delay=float(randomly.get("delay", 0.05)),
-            seed=None if randomly.get("seed") is None else int(randomly["seed"]),
-        )
+        options = {
+            "probability": randomly["probability"],
+            "kinds": randomly.get("kinds", [kind.value for kind in ALL_KINDS]),
+            "statuses": randomly.get("statuses", [500]),
+            "delay": randomly.get("delay", 0.05),
+            "seed": randomly.get("seed"),
+        }
+        if not isinstance(options["kinds"], list) or not isinstance(options["statuses"], list):
+            raise _BadRequest("kinds and statuses are lists")
+        FaultInjector().randomly(**options)  # checks them all
+    if body.get("clear"):
+        fake.faults.clear()
+    if options is not None:
+        fake.faults.randomly(**options)
     fake.faults.script(*parsed)
 
 
+#: At most this many tokens, each at most this long, from the admin API.
+TOKENS_CAP = 1_000
+TOKEN_CHARS = 4_096
+
+
 def _configure(fake: FakeIntercom, body: Mapping[str, Any]) -> None:
+    """Change settings; everything is checked before anything changes."""
     allowed = {"default_version", "rate_limit", "rate_limit_window", "tokens"}
     unknown = set(body) - allowed
     if unknown:
         raise _BadRequest(f"unknown settings: {', '.join(sorted(unknown))}")
-    if "tokens" in body:
-        tokens = body["tokens"]
-        if not isinstance(tokens, list) or not all(isinstance(t, str) and t for t in tokens):
-            raise _BadRequest("tokens is a list of non-empty strings")
-    if "default_version" in body:
-        fake.default_version = str(body["default_version"])
-    if "rate_limit" in body or "rate_limit_window" in body:
-        limit = body.get("rate_limit")
-        window = body.get("rate_limit_window")
-        fake.rate_limiter.configure(
-            None if limit is None else int(limit), None if window is None else float(window)
+    tokens = body.get("tokens")
+    if "tokens" in body and (
+        not isinstance(tokens, list)
+        or len(tokens) > TOKENS_CAP
+        or not all(isinstance(t, str) and 0 < len(t) <= TOKEN_CHARS for t in tokens)
+    ):
+        raise _BadRequest(
+            f"tokens is a list of at most {TOKENS_CAP} non-empty strings"
+            f" of at most {TOKEN_CHARS} characters"
         )
-    if "tokens" in body:
-        fake.tokens = frozenset(body["tokens"])
+    version = body.get("default_version", fake.default_version)
+    if not isinstance(version, str) or not fake.accepts_version(version):
+        raise _BadRequest(f"Intercom does not accept the version {str(version)[:40]!r}")
+    limit = body.get("rate_limit", fake.rate_limiter.limit)
+    window = body.get("rate_limit_window", fake.rate_limiter.window)
+    RateLimiter.check(limit, window)
+    fake.default_version = version
+    if "rate_limit" in body or "rate_limit_window" in body:
+        fake.rate_limiter.configure(limit, window)
+    if tokens is not None:
+        fake.tokens = frozenset(tokens)
 
 
 def _settings(fake: FakeIntercom) -> dict[str, Any]:

@@ -12,11 +12,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ._bounds import RATE_LIMIT, RATE_LIMIT_WINDOW
+
 #: Intercom's budget for a private app, 10,000 calls a minute, per 10-second window.
 DEFAULT_LIMIT = 10_000 // 6
 DEFAULT_WINDOW = 10.0
 #: The shortest window: shorter ones would overflow the window arithmetic.
-MIN_WINDOW = 0.001
 
 
 @dataclass(frozen=True)
@@ -46,22 +47,16 @@ class RateLimiter:
         window: float = DEFAULT_WINDOW,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._check(limit, window)
-        self._limit = limit
-        self._window = window
+        self._limit, self._window = self.check(limit, window)
         self._clock = clock
         self._lock = threading.Lock()
         #: key -> (window start, calls taken in it)
         self._used: dict[str, tuple[float, int]] = {}
 
     @staticmethod
-    def _check(limit: int, window: float) -> None:
-        if limit < 1:
-            raise ValueError("a rate limit allows at least one call per window")
-        if not window > 0:
-            raise ValueError("a rate limit window lasts longer than zero seconds")
-        if not (math.isfinite(window) and window >= MIN_WINDOW):
-            raise ValueError(f"a rate limit window lasts {MIN_WINDOW:g} seconds or more, finitely")
+    def check(limit: int, window: float) -> tuple[int, float]:
+        """``limit`` (1..10**9 calls) and ``window`` (0.001..86400 seconds), checked."""
+        return RATE_LIMIT.check(limit), RATE_LIMIT_WINDOW.check(window)
 
     @property
     def limit(self) -> int:
@@ -75,7 +70,7 @@ class RateLimiter:
         """Change the budget; every key starts the current window afresh."""
         limit = self._limit if limit is None else limit
         window = self._window if window is None else window
-        self._check(limit, window)
+        limit, window = self.check(limit, window)
         with self._lock:
             self._limit, self._window = limit, window
             self._used.clear()

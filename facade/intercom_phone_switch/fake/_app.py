@@ -8,21 +8,24 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from starlette.types import Receive, Scope, Send
+
 from intercom_phone_switch._effective import PATH
 from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSION
 
+from ._admin import admin_app
+from ._bounds import MAX_BODY_BYTES
+from ._contract import VersionContract, contracts
+from ._endpoint import PhoneSwitchEndpoint
 from ._events import Changes
+from ._faults import FaultInjector
 from ._page import page_app
-from .admin import admin_app
-from .contract import VersionContract, contracts
-from .endpoint import PhoneSwitchEndpoint, Receive, Scope, Send
-from .faults import FaultInjector
-from .ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW, RateLimiter
-from .state import Contacts, Outbox
+from ._ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW, RateLimiter
+from ._state import Contacts, Outbox
 
 if TYPE_CHECKING:
-    from .server import FakeServer
-    from .transport import FakeAsyncTransport, FakeTransport
+    from ._server import FakeServer
+    from ._transport import FakeAsyncTransport, FakeTransport
 
 #: The access token a fake accepts unless told otherwise.
 DEFAULT_TOKEN = "fake-intercom-token"
@@ -44,7 +47,11 @@ class FakeIntercom:
         outbox_cap: how many sent SMS the outbox keeps (the oldest go first).
         contacts_cap: how many contacts are kept (the least recently updated go first).
         fault_log_cap: how many injected faults the fault log keeps.
-        max_body_bytes: larger request bodies get a 400.
+        max_body_bytes: larger request bodies get a 400; also what one contact keeps of
+            custom attributes (the least recently set go first).
+        outbox_max_bytes: how many bytes of SMS the outbox keeps (their attributes' JSON
+            plus about 1 KiB each; the oldest go first).
+        contacts_max_bytes: the same for the contacts (the least recently updated go).
         clock: the UNIX time in seconds; rate limit windows and timestamps follow it.
         messenger_url: None: Messenger links in Intercom's shape; a base URL (this fake's,
             once served): links to its ``/msgr/<id>`` pages, which the fake serves.
@@ -61,6 +68,8 @@ class FakeIntercom:
         contacts_cap: int = 10_000,
         fault_log_cap: int = 10_000,
         max_body_bytes: int = 64 * 1024,
+        outbox_max_bytes: int = 32 * 1024 * 1024,
+        contacts_max_bytes: int = 32 * 1024 * 1024,
         clock: Callable[[], float] = time.time,
         messenger_url: str | None = None,
     ) -> None:
@@ -69,13 +78,11 @@ class FakeIntercom:
         self.tokens = frozenset(tokens)
         self._default_version: str = LATEST_VERSION
         self.default_version = default_version
-        if max_body_bytes < 1:
-            raise ValueError("max_body_bytes must be positive")
-        self.max_body_bytes = max_body_bytes
+        self.max_body_bytes: int = MAX_BODY_BYTES.check(max_body_bytes)
         self.clock = clock
         self.rate_limiter = RateLimiter(rate_limit, rate_limit_window, clock)
-        self.outbox = Outbox(outbox_cap)
-        self.contacts = Contacts(contacts_cap)
+        self.outbox = Outbox(outbox_cap, outbox_max_bytes)
+        self.contacts = Contacts(contacts_cap, contacts_max_bytes, self.max_body_bytes)
         self.faults = FaultInjector(fault_log_cap)
         self._sequence = itertools.count(1)
         self._endpoint = PhoneSwitchEndpoint(self)
@@ -151,19 +158,19 @@ class FakeIntercom:
     # -- running it ---------------------------------------------------------------------------
     def transport(self) -> FakeTransport:
         """A sync httpx transport that calls this app in-process (no socket)."""
-        from .transport import FakeTransport
+        from ._transport import FakeTransport
 
         return FakeTransport(self)
 
     def async_transport(self) -> FakeAsyncTransport:
         """An async httpx transport that calls this app in-process (no socket)."""
-        from .transport import FakeAsyncTransport
+        from ._transport import FakeAsyncTransport
 
         return FakeAsyncTransport(self)
 
     def serve(self, host: str = "127.0.0.1", port: int = 0, http: str = "auto") -> FakeServer:
         """A real HTTP server for this fake, started; use it as a context manager."""
-        from .server import FakeServer
+        from ._server import FakeServer
 
         return FakeServer(self, host=host, port=port, http=http).start()
 

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from .contract import VersionContract, dumps
+from ._contract import VersionContract, dumps
 
 JSON = (b"content-type", b"application/json; charset=utf-8")
 
