@@ -22,7 +22,6 @@ import asyncio
 import ssl
 from collections import deque
 from collections.abc import AsyncIterator
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -146,17 +145,6 @@ class SlotTransport(httpx.AsyncBaseTransport):
             await slot.aclose()
         if self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
-
-    async def __aenter__(self) -> SlotTransport:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None = None,
-        exc_value: BaseException | None = None,
-        traceback: TracebackType | None = None,
-    ) -> None:
-        await self.aclose()
 
 
 class _SlotStream(httpx.AsyncByteStream):

@@ -2,32 +2,21 @@
 
 A server or a proxy may echo the access token back (``"bad Authorization header
 Bearer <token>"``). Whatever shows such text (a command's output, a report) masks every
-known secret in it first, in the spellings it may take on the way: as sent, escaped for
-JSON or a Python repr, percent-encoded, or HTML-escaped.
+known secret in it first, in each spelling ``_secret.spelled`` lists (as sent, escaped
+for JSON or a Python repr, percent-encoded, HTML-escaped). Unlike a client's Token, a
+Masker masks a secret of any length: it is given only the secrets it must hide.
 """
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Iterable
-from urllib.parse import quote
+
+from ._secret import REDACTED, spelled
 
 __all__ = ["MASK", "Masker"]
 
 #: What a secret is replaced with.
-MASK = "[redacted]"
-
-
-def _spellings(secret: str) -> set[str]:
-    return {
-        secret,
-        json.dumps(secret)[1:-1],
-        json.dumps(secret, ensure_ascii=False)[1:-1],
-        repr(secret)[1:-1],
-        quote(secret, safe=""),
-        html.escape(secret),
-    }
+MASK = REDACTED
 
 
 class Masker:
@@ -36,10 +25,7 @@ class Masker:
     __slots__ = ("_spellings",)
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
-        found: set[str] = set()
-        for secret in secrets:
-            if secret:
-                found |= _spellings(secret)
+        found = {form for secret in secrets if secret for form in spelled(secret)}
         # Longest first, so that a spelling containing another is masked whole.
         self._spellings = sorted(found, key=len, reverse=True)
 

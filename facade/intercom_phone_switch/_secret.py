@@ -27,7 +27,7 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 
-__all__ = ["REDACTED", "Token", "live_tokens"]
+__all__ = ["REDACTED", "Token", "live_tokens", "spelled"]
 
 REDACTED = "[redacted]"
 #: The shortest token that is masked in what comes back (real access tokens are far
@@ -44,12 +44,14 @@ def live_tokens() -> Iterator[Token]:
     return iter(list(_LIVE))
 
 
-def _forms(secret: str) -> list[str]:
+def spelled(secret: str) -> list[str]:
     """``secret`` as written and as a server may echo it, longest first."""
     quoted = json.dumps(secret)[1:-1]
     forms = {
         secret,
         quoted,
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        repr(secret)[1:-1],
         quoted.replace("/", "\\/"),
         quote(secret, safe=""),
         quote_plus(secret, safe=""),
@@ -68,7 +70,7 @@ class Token(httpx.Auth):
         self._secret = token
         self._authorization = f"Bearer {token}"
         # A pattern that never matches stands in for a token too short to mask.
-        forms = _forms(token) if len(token) >= MIN_MASKED else []
+        forms = spelled(token) if len(token) >= MIN_MASKED else []
         self._text = re.compile("|".join(re.escape(form) for form in forms) or "(?!)")
         self._bytes = re.compile(b"|".join(re.escape(form.encode()) for form in forms) or b"(?!)")
         if forms:
