@@ -81,3 +81,23 @@ def test_pyright_follows_the_installed_package(user_script: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 errors" in result.stdout
+
+
+def test_a_type_checker_catches_a_version_intercom_does_not_accept(tmp_path: Path) -> None:
+    script = tmp_path / "typo.py"
+    script.write_text(
+        "from intercom_phone_switch import PhoneSwitchClient\n"
+        'PhoneSwitchClient("t", version="2.61")\n'
+        'PhoneSwitchClient("t", version="2.13", region="mars")\n',
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", script.name],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout
+    assert 'typo.py:2: error: Argument "version"' in result.stdout
+    assert 'typo.py:3: error: Argument "region"' in result.stdout

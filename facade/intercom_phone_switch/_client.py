@@ -13,11 +13,11 @@ import os
 from collections.abc import Iterable, Mapping
 from time import perf_counter
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
 import httpx
 
-from intercom_phone_switch_generated.registry import PATH, REGIONS
+from intercom_phone_switch_generated.registry import PATH, REGIONS, HeaderValue, Region
 
 from . import _versions
 from ._http import (
@@ -145,7 +145,17 @@ def _timeout(timeout: object) -> httpx.Timeout:
     raise TypeError(f"timeout must be seconds, an httpx.Timeout or None, not {timeout!r}")
 
 
+#: Environment variables naming the server when the constructor names none, as other
+#: SDKs read theirs: a base URL (a proxy, a fake), else one of Intercom's regions.
+BASE_URL_VARIABLE = "INTERCOM_BASE_URL"
+REGION_VARIABLE = "INTERCOM_REGION"
+
+
 def _base_url(region: str | None, base_url: str | None) -> str:
+    if region is None and base_url is None:
+        base_url = os.environ.get(BASE_URL_VARIABLE) or None
+        if base_url is None:
+            region = os.environ.get(REGION_VARIABLE) or None
     if base_url is not None:
         if region is not None:
             raise ValueError("pass region or base_url, not both")
@@ -205,8 +215,8 @@ class _Core(Generic[_HttpClient]):
         self,
         token: str | None = None,
         *,
-        version: str = _versions.LATEST_VERSION,
-        region: Literal["us", "eu", "au"] | None = None,
+        version: HeaderValue = _versions.LATEST_VERSION,
+        region: Region | None = None,
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
@@ -245,7 +255,7 @@ class _Core(Generic[_HttpClient]):
             "per_phone_window": per_phone_window,
             "share_rate_budget": share_rate_budget,
         }
-        self._version = version
+        self._version: str = version
         self._served_version = _versions.resolve(version)
         self._base_url = _base_url(region, base_url)
         self._policy = RetryPolicy(
@@ -286,8 +296,8 @@ class _Core(Generic[_HttpClient]):
         self: _Self,
         *,
         token: str | None = None,
-        version: str | NotGiven = NOT_GIVEN,
-        region: Literal["us", "eu", "au"] | NotGiven | None = NOT_GIVEN,
+        version: HeaderValue | NotGiven = NOT_GIVEN,
+        region: Region | NotGiven | None = NOT_GIVEN,
         base_url: str | NotGiven | None = NOT_GIVEN,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
@@ -489,7 +499,7 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         phone: str,
         custom_attributes: CustomAttributes | None = None,
         *,
-        version: str | None = None,
+        version: HeaderValue | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -575,7 +585,7 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         items: Iterable[BulkItem],
         *,
         concurrency: int = 10,
-        version: str | None = None,
+        version: HeaderValue | None = None,
         deadline: float | None = None,
     ) -> PhoneSwitchBatch:
         """A batch of phone switches sent from ``concurrency`` threads: ``batch.run()`` or
@@ -591,7 +601,7 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         items: Iterable[BulkItem],
         *,
         concurrency: int = 10,
-        version: str | None = None,
+        version: HeaderValue | None = None,
         deadline: float | None = None,
     ) -> list[PhoneSwitch | PhoneSwitchError]:
         """Send many phone switches from a pool of threads: the synchronous twin of
@@ -614,7 +624,7 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         phone: str,
         custom_attributes: CustomAttributes | None = None,
         *,
-        version: str | None = None,
+        version: HeaderValue | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -635,7 +645,7 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         items: Iterable[BulkItem],
         *,
         concurrency: int = 10,
-        version: str | None = None,
+        version: HeaderValue | None = None,
         deadline: float | None = None,
     ) -> AsyncPhoneSwitchBatch:
         """A batch of phone switches to run and keep: ``await batch.run()`` or
@@ -651,7 +661,7 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         items: Iterable[BulkItem],
         *,
         concurrency: int = 10,
-        version: str | None = None,
+        version: HeaderValue | None = None,
         deadline: float | None = None,
     ) -> list[PhoneSwitch | PhoneSwitchError]:
         """Send many phone switches; one outcome per item, in the order of ``items``.

@@ -176,7 +176,7 @@ def send(
     try:
         client = PhoneSwitchClient(
             token,
-            version=intercom_version,
+            version=intercom_version,  # type: ignore[arg-type]  # a checked Choice
             region=region,  # type: ignore[arg-type]
             base_url=base_url,
             http_client=options.get("http_client"),
