@@ -20,7 +20,7 @@ MASK = REDACTED
 
 
 class Masker:
-    """Replaces each known secret in a text by :data:`MASK`; its repr shows no secret."""
+    """Replaces each known secret in a text by ``MASK``; its repr shows no secret."""
 
     __slots__ = ("_spellings",)
 

@@ -2,7 +2,7 @@
 
 Text a server sent (an error message, a request id, a Messenger link) may hold the access
 token, control characters that steer a terminal, or characters no stream can encode; each
-line goes through :meth:`Output.text` before it is shown. Lines are printed whole: the
+line goes through ``Output.text`` before it is shown. Lines are printed whole: the
 terminal, a pipe or a CI log wraps them, nothing here cuts them.
 """
 

@@ -1,6 +1,6 @@
 """``intercom-phone-switch contract``: check a server against each version's contract.
 
-Exit status (:class:`Exit`):
+Exit status (``Exit``):
 
 - 0: every version asked for ran and kept its contract.
 - 1: a version broke its contract, or a run could not test what it should have (the

@@ -1,6 +1,6 @@
 """``intercom-phone-switch send``: send one phone switch and show what Intercom answered.
 
-Exit status (:class:`Exit`), chosen so that a script may send again only on 1:
+Exit status (``Exit``), chosen so that a script may send again only on 1:
 
 - 0: the SMS was accepted: a phone switch, or any answer with a 2xx status whose body
   could not be read (a warning on stderr says so). Do not send it again. With

@@ -6,7 +6,7 @@
         print(result.ok, result.cases, result.checks)
 
 Needs the ``contract`` extra (schemathesis). Against a network target only requests that
-cannot send an SMS are made unless an :class:`SmsPolicy` allows some (see ``safety``).
+cannot send an SMS are made unless an ``SmsPolicy`` allows some (see ``safety``).
 """
 
 from __future__ import annotations

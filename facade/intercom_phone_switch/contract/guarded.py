@@ -1,4 +1,4 @@
-"""Putting an :class:`~.safety.SmsGuard` in front of everything a schemathesis run sends.
+"""Putting an ``SmsGuard`` in front of everything a schemathesis run sends.
 
 Two places, so that no request slips past: a ``filter_case`` hook drops generated cases
 that the policy would not send (so the run does not waste them), and a transport that

@@ -157,7 +157,7 @@ def write_junit(
     *,
     mask: Callable[[str], str] | None = None,
 ) -> None:
-    """Write the JUnit report; ``mask`` (a :class:`~intercom_phone_switch._redact.Masker`,
+    """Write the JUnit report; ``mask`` (a ``Masker``,
     say) is applied to every text and attribute in it first."""
     tree = junit_xml(results)
     if mask is not None:

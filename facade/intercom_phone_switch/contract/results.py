@@ -146,7 +146,7 @@ class VersionResult:
 
 
 class Collector:
-    """Folds the engine's events into a :class:`VersionResult`."""
+    """Folds the engine's events into a ``VersionResult``."""
 
     def __init__(self, result: VersionResult, token: str | None = None) -> None:
         self.result = result

@@ -1,7 +1,7 @@
 """Drive schemathesis over the effective spec of each version, against one target.
 
 One run per version: the examples, coverage and fuzzing phases, positive and negative
-data, every default check plus :mod:`.checks`, a fixed seed and no example database, so
+data, every default check plus ``.checks``, a fixed seed and no example database, so
 that the same code and the same server give the same requests. Credentials go through
 schemathesis' auth configuration (the ``bearerAuth`` scheme), never as a generated
 header, so the checks that drop or spoil them (``ignored_auth``) know what they do.
@@ -162,9 +162,10 @@ def run_version(
 ) -> VersionResult:
     """Run the contract of one version against ``target``.
 
-    :param sms: the SMS policy for a target that is not SMS-free; the default texts nobody.
-    :param tally: the SMS account to charge, shared by the versions of one run.
-    :param document: the spec to test against; the version's effective spec by default.
+    Args:
+        sms: the SMS policy for a target that is not SMS-free; the default texts nobody.
+        tally: the SMS account to charge, shared by the versions of one run.
+        document: the spec to test against; the version's effective spec by default.
     """
     settings = settings or Settings()
     version = resolve_version(version)

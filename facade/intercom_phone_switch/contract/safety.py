@@ -1,7 +1,7 @@
 """SMS safety: a contract run against a real workspace must not text strangers.
 
-Every request a run sends passes :class:`SmsGuard` twice: when the case is generated
-(:meth:`SmsGuard.keep`, a ``filter_case`` hook) and when it leaves (:meth:`SmsGuard.admit`,
+Every request a run sends passes ``SmsGuard`` twice: when the case is generated
+(``SmsGuard.keep``, a ``filter_case`` hook) and when it leaves (``SmsGuard.admit``,
 inside the transport, the one place every request goes through, including the extra
 requests some checks send). A request *could send an SMS* when its body names a phone
 that some server could read as a number; whatever else is wrong with the request, a
@@ -181,12 +181,13 @@ class SmsTally:
 
 @dataclass
 class SmsGuard:
-    """Applies an :class:`SmsPolicy` to the requests of one version's run.
+    """Applies an ``SmsPolicy`` to the requests of one version's run.
 
-    :param policy: who may be texted and how often.
-    :param phone_pattern: the version's phone pattern; only phones it accepts are replaced.
-    :param tally: the run's account, shared by the guards of every version.
-    :param on_cap: called once, when the cap is spent (the runner stops the run).
+    Args:
+        policy: who may be texted and how often.
+        phone_pattern: the version's phone pattern; only phones it accepts are replaced.
+        tally: the run's account, shared by the guards of every version.
+        on_cap: called once, when the cap is spent (the runner stops the run).
     """
 
     policy: SmsPolicy
@@ -224,7 +225,7 @@ class SmsGuard:
             return allowed
 
     def admit(self, body: object) -> None:
-        """Make ``body`` safe to send, in place, or raise :class:`SmsBlocked`.
+        """Make ``body`` safe to send, in place, or raise ``SmsBlocked``.
 
         Called for every request just before it leaves.
         """

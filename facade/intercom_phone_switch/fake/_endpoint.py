@@ -6,8 +6,8 @@ Checks, in Intercom's order: the access token (401), the request budget (429), t
 invalid_phone_number, 422 landline_phone). Then the SMS is "sent": it goes to the outbox
 and the custom attributes to the contact. Injected faults strike before or after that.
 
-Each step looks at one :class:`_Call` and either lets it go on (returns None) or ends it
-with an :class:`_Answer`; the first answer wins.
+Each step looks at one ``_Call`` and either lets it go on (returns None) or ends it
+with an ``_Answer``; the first answer wins.
 """
 
 from __future__ import annotations

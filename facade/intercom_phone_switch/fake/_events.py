@@ -1,7 +1,7 @@
 """Change notification: "the workspace changed", from any thread to waiters on any loop.
 
-The fake calls :meth:`Changes.notify` after each request that may have changed its state;
-the web page's event stream waits on :meth:`Changes.wait`. Notifying costs a counter
+The fake calls ``Changes.notify`` after each request that may have changed its state;
+the web page's event stream waits on ``Changes.wait``. Notifying costs a counter
 increment when nobody waits, so the endpoint's speed does not depend on it.
 """
 

@@ -61,7 +61,7 @@ class FakeAsyncTransport(httpx.AsyncBaseTransport):
 
 class FakeTransport(httpx.BaseTransport):
     """A sync transport: the app runs on an event loop in a private daemon thread,
-    started with the first request and stopped by :meth:`close`."""
+    started with the first request and stopped by ``close``."""
 
     def __init__(self, app: Any) -> None:
         self._async = FakeAsyncTransport(app)

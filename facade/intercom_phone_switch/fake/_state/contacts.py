@@ -63,7 +63,7 @@ class Contact:
         return f"Contact(phone={self.phone!r}, updated_at={self.updated_at!r})"
 
     def json_bytes(self) -> bytes:
-        """:meth:`to_json` as JSON, without decoding the attributes."""
+        """``to_json`` as JSON, without decoding the attributes."""
         fields = {"phone": self.phone, "updated_at": self.updated_at.isoformat()}
         return with_attributes(fields, self._attributes)
 

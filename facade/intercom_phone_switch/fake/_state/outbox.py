@@ -108,7 +108,7 @@ class SentSms:
         )
 
     def json_bytes(self) -> bytes:
-        """:meth:`to_json` as JSON, without decoding the attributes."""
+        """``to_json`` as JSON, without decoding the attributes."""
         fields = self.to_json(attributes=False)
         return with_attributes(fields, self._attributes)
 
