@@ -28,10 +28,11 @@ from typing import Any
 
 import httpx
 
+from intercom_phone_switch_generated.registry import PATH
+
 from .report import Row, Target, spread
 from .support import TOKEN, Server, fake_server, median
 
-PATH = "/phone_call_redirects"
 VERSION = "2.16"
 CONCURRENCY = 64
 AIOHTTP_CONCURRENCIES = (16, 64)

@@ -29,11 +29,12 @@ from typing import Any
 
 import httpx
 
+from intercom_phone_switch_generated.registry import PATH
+
 from .loadgen import LoadResult, post, run_load
 from .report import Row, Target, spread
 from .support import HOST, ROOT, TOKEN, Server, fake_server, free_port, median, process_server
 
-PATH = "/phone_call_redirects"
 VERSION = "2.16"
 CONNECTIONS = 10
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "Intercom-Version": VERSION}

@@ -33,11 +33,12 @@ from typing import Any, Final
 
 import httpx
 
+from intercom_phone_switch_generated.registry import PATH
+
 from .report import Row, Target, spread
 from .support import TOKEN, median
 
 BASE_URL = "https://api.intercom.io"
-PATH = "/phone_call_redirects"
 VERSION: Final = "2.16"
 PHONE = "+353832345678"
 ATTRIBUTES: dict[str, Any] = {"issue_type": "Billing", "priority": "High", "callback": 3}

@@ -214,6 +214,18 @@ def test_diff_works_from_a_plain_cli_install(wheel: Path, tmp_path: Path) -> Non
     found = json.loads(_run(python, "-c", INVENTORY, cwd=tmp_path).stdout)
     assert {"click", "rich"} <= set(found)
     assert not {"starlette", "uvicorn", "schemathesis", "pyyaml"} & set(found)
+    # The commands of the other extras say, in one line, what to install.
+    for command, extra in (
+        (["serve", "--port", "0"], "fake"),
+        (["demo"], "fake"),
+        (["serve", "--help"], "fake"),
+        (["contract", "--fake"], "contract"),
+    ):
+        result = _run(python, "-m", "intercom_phone_switch", *command, cwd=tmp_path)
+        assert result.returncode == 2, (command, result.stderr)
+        assert "Traceback" not in result.stderr
+        (line,) = result.stderr.strip().splitlines()
+        assert line.endswith(f"pip install 'intercom-phone-switch[{extra}]'"), line
 
 
 def _digests(wheel: Path) -> dict[str, str]:

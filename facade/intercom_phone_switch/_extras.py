@@ -15,7 +15,7 @@ __all__ = ["EXTRAS", "MissingExtra", "missing", "require"]
 EXTRAS: dict[str, tuple[str, ...]] = {
     "fake": ("starlette", "uvicorn", "click", "rich"),
     "cli": ("click", "rich"),
-    "contract": ("schemathesis", "click", "rich", "starlette"),
+    "contract": ("schemathesis", "starlette", "uvicorn", "click", "rich"),
 }
 
 

@@ -151,13 +151,9 @@ def contract(
     embedded fake (--fake), only requests that cannot send an SMS are made unless
     --sms-allowlist and --max-sms say who may be texted and how often.
     """
-    try:
-        from intercom_phone_switch.contract import report, runner
-        from intercom_phone_switch.contract.safety import SmsPolicy, SmsPolicyError
-    except ImportError as error:  # the optional dependencies are missing
-        raise click.ClickException(
-            f"{error}. Install the contract extra: pip install 'intercom-phone-switch[contract]'"
-        ) from None
+    # Without the [contract] extra this raises MissingExtra, which the CLI shows in a line.
+    from intercom_phone_switch.contract import report, runner
+    from intercom_phone_switch.contract.safety import SmsPolicy, SmsPolicyError
 
     if sum((fake, region is not None, base_url is not None)) != 1:
         raise click.UsageError("choose one target: --fake, --region or --base-url")
