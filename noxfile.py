@@ -136,12 +136,13 @@ OTHER_PYTHONS = ("3.10", "3.12", "3.13")
 
 @nox.session(python=[_interpreter(version) for version in OTHER_PYTHONS])
 def tests_pythons(session: nox.Session) -> None:
-    """The suite on the other supported Pythons; on 3.10 less the generator (3.11+ only)."""
+    """The suite on the other supported Pythons, less the whole-system tests (real
+    servers, many processes, a browser: `nox -s tests` runs those) and, on 3.10, the
+    generator (3.11+ only)."""
     groups = ("test",) if session.python == _interpreter("3.10") else ("test", "generate")
     _install(session, *groups)
-    _install_prism(session)
-    marks = ["-m", "not generator"] if "generate" not in groups else []
-    session.run("pytest", *marks, *session.posargs)
+    marks = "not system" if "generate" in groups else "not system and not generator"
+    session.run("pytest", "-m", marks, *session.posargs)
 
 
 @nox.session

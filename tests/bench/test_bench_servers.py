@@ -12,6 +12,9 @@ import pytest
 
 from bench import fakeserver
 
+#: A whole-system test (real servers, processes): run on the main Python in CI.
+pytestmark = pytest.mark.system
+
 
 @pytest.fixture
 def prism() -> list[str]:

@@ -28,9 +28,12 @@ PATH = "/phone_call_redirects"
 #: Just under the default max_body_bytes (64 KiB).
 BODY = 60 * 1024
 
-pytestmark = pytest.mark.skipif(
-    not Path("/proc/self/status").exists(), reason="peak memory is read from /proc"
-)
+pytestmark = [
+    pytest.mark.system,
+    pytest.mark.skipif(
+        not Path("/proc/self/status").exists(), reason="peak memory is read from /proc"
+    ),
+]
 
 
 def documented_bound_mib() -> int:

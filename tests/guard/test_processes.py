@@ -36,6 +36,9 @@ from intercom_phone_switch.guard import Guard, KeyState
 
 from .sender import send, warm_up
 
+#: A whole-system test (real servers, processes): run on the main Python in CI.
+pytestmark = pytest.mark.system
+
 WORKERS = 8
 KEYS = 400
 KILLS = 12

@@ -13,11 +13,15 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bench.pacing import sent_times, utilisation
 from bench.support import fake_server
 
 from .sender import send_paced, warm_up
+
+#: A whole-system test (real servers, processes): run on the main Python in CI.
+pytestmark = pytest.mark.system
 
 PROCESSES = 4
 EACH = 500

@@ -17,7 +17,7 @@ from .conftest import ARTIFACTS, Console
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.system]
 
 OpenPage = Callable[..., "Page"]
 MOBILE = "+353832345678"
