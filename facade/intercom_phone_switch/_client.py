@@ -355,6 +355,11 @@ class _Core(Generic[_HttpClient]):
         base_url = getattr(self, "_base_url", None)
         return f"{type(self).__name__}(version={version!r}, base_url={base_url!r})"
 
+    def _close_guard(self) -> None:
+        binding = getattr(self, "_guard", None)
+        if binding is not None and binding.owned:
+            binding.guard.close()
+
     def _guarded(self) -> Binding:
         """The client's guard; the process's memory guard when it was given none."""
         if self._guard is None:
@@ -565,7 +570,9 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         return self._outcome(call, attempt, began, None, failure)
 
     def close(self) -> None:
-        """Close the connection pool, unless it belongs to a caller's http_client."""
+        """Close the connection pool, unless it belongs to a caller's http_client, and the
+        guard's store, when the client opened it from a URL."""
+        self._close_guard()
         if self._owns_http:
             self._http.close()
 
@@ -737,7 +744,9 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         return self._outcome(call, attempt, began, None, failure)
 
     async def aclose(self) -> None:
-        """Close the connection pool, unless it belongs to a caller's http_client."""
+        """Close the connection pool, unless it belongs to a caller's http_client, and the
+        guard's store, when the client opened it from a URL."""
+        self._close_guard()
         if self._owns_http:
             await self._http.aclose()
 

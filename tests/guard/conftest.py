@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import uuid
@@ -14,6 +15,7 @@ import pytest
 
 from intercom_phone_switch import AsyncPhoneSwitchClient, PhoneSwitchClient
 from intercom_phone_switch.fake import DEFAULT_TOKEN, FakeIntercom
+from intercom_phone_switch.guard import Guard
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -58,24 +60,49 @@ def fake() -> FakeIntercom:
 
 @pytest.fixture
 def make_client(fake: FakeIntercom) -> Iterator[Callable[..., PhoneSwitchClient]]:
-    made: list[httpx.Client] = []
+    made: list[tuple[PhoneSwitchClient, httpx.Client]] = []
 
     def make(**options: Any) -> PhoneSwitchClient:
         http = httpx.Client(transport=fake.transport())
-        made.append(http)
         options.setdefault("base_url", "http://fake-intercom.invalid")
-        return PhoneSwitchClient(DEFAULT_TOKEN, http_client=http, **options)
+        client = PhoneSwitchClient(DEFAULT_TOKEN, http_client=http, **options)
+        made.append((client, http))
+        return client
 
     yield make
-    for http in made:
+    for client, http in made:
+        client.close()  # closes the guard's store it opened
         http.close()
 
 
 @pytest.fixture
-def make_async_client(fake: FakeIntercom) -> Callable[..., AsyncPhoneSwitchClient]:
+def make_async_client(fake: FakeIntercom) -> Iterator[Callable[..., AsyncPhoneSwitchClient]]:
+    made: list[AsyncPhoneSwitchClient] = []
+
     def make(**options: Any) -> AsyncPhoneSwitchClient:
         http = httpx.AsyncClient(transport=fake.async_transport())
         options.setdefault("base_url", "http://fake-intercom.invalid")
-        return AsyncPhoneSwitchClient(DEFAULT_TOKEN, http_client=http, **options)
+        client = AsyncPhoneSwitchClient(DEFAULT_TOKEN, http_client=http, **options)
+        made.append(client)
+        return client
 
-    return make
+    yield make
+    for client in made:
+        asyncio.run(client.aclose())  # the caller's http_client stays open: only the guard
+
+
+@pytest.fixture(autouse=True)
+def guards_closed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every Guard a test opens (``Guard(url)`` in the test, or a client's from its URL) is
+    closed when the test ends, as an application closes its own."""
+    opened: list[Guard] = []
+    made = Guard.__init__
+
+    def init(self: Guard, *args: Any, **kwargs: Any) -> None:
+        made(self, *args, **kwargs)
+        opened.append(self)
+
+    monkeypatch.setattr(Guard, "__init__", init)
+    yield
+    for guard in opened:
+        guard.close()

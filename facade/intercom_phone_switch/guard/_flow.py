@@ -56,12 +56,20 @@ def _owner() -> str:
 class Binding:
     """A guard as one client uses it: its send window, lease and wait bound."""
 
-    __slots__ = ("guard", "lease", "wait", "window")
+    __slots__ = ("guard", "lease", "owned", "wait", "window")
 
     def __init__(
-        self, guard: Guard, window: float | None, lease: float, wait: float | None
+        self,
+        guard: Guard,
+        window: float | None,
+        lease: float,
+        wait: float | None,
+        *,
+        owned: bool = False,
     ) -> None:
         self.guard = guard
+        #: Whether the client opened the guard (from a URL) and so closes it.
+        self.owned = owned
         self.window = window
         #: How long a pending claim holds before it counts as its owner's death.
         self.lease = lease
@@ -303,6 +311,7 @@ def bind(
         guard = os.environ.get(GUARD_VARIABLE) or None
         if guard is None and per_phone_window is None and not default:
             return None
+    owned = not isinstance(guard, Guard)
     if not isinstance(guard, Guard):
         guard = Guard(guard)
     # A live call takes at most its deadline plus one attempt's read timeout; a claim
@@ -311,7 +320,7 @@ def bind(
         lease = guard.ttl
     else:
         lease = min(guard.ttl, deadline + (30.0 if read_timeout is None else read_timeout) + 5.0)
-    return Binding(guard, per_phone_window, lease, deadline)
+    return Binding(guard, per_phone_window, lease, deadline, owned=owned)
 
 
 def key_of(item: object) -> str | None:

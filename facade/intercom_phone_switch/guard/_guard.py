@@ -173,7 +173,14 @@ class Guard:
         return self.store.forget(self.key(idempotency_key))
 
     def close(self) -> None:
+        """Close the store's connection (a later use opens it again)."""
         self.store.close()
+
+    def __enter__(self) -> Guard:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def check_key(key: object) -> str:

@@ -36,10 +36,11 @@ CREATE TABLE IF NOT EXISTS guard (
 """
 _CLAIM = """
 INSERT INTO guard (key, state, owner, payload, lease_until, expires_at)
-VALUES (?1, 'pending', ?2, '', ?3, ?4)
+VALUES (:key, 'pending', :owner, '', :lease_until, :expires_at)
 ON CONFLICT (key) DO UPDATE SET
-    state = 'pending', owner = ?2, payload = '', lease_until = ?3, expires_at = ?4
-WHERE guard.expires_at <= ?5 OR guard.state = 'refused'
+    state = 'pending', owner = :owner, payload = '', lease_until = :lease_until,
+    expires_at = :expires_at
+WHERE guard.expires_at <= :now OR guard.state = 'refused'
 """
 _SELECT = "SELECT state, owner, payload, lease_until, expires_at FROM guard WHERE key = ?"
 _FINISH = """
@@ -92,9 +93,9 @@ class SqliteStore:
             self._db = db
         return self._db
 
-    def _run(self, sql: str, *args: object) -> sqlite3.Cursor:
+    def _run(self, sql: str, *args: object, **named: object) -> sqlite3.Cursor:
         try:
-            return self._connection().execute(sql, args)
+            return self._connection().execute(sql, named or args)
         except sqlite3.Error as error:
             raise StoreError(f"SQLite guard {self.path}: {error}") from None
 
@@ -117,7 +118,14 @@ class SqliteStore:
                 if self._durable_claims:
                     self._run("PRAGMA synchronous = FULL")
                 try:
-                    claimed = self._run(_CLAIM, key, owner, now + lease, now + ttl, now).rowcount
+                    claimed = self._run(
+                        _CLAIM,
+                        key=key,
+                        owner=owner,
+                        lease_until=now + lease,
+                        expires_at=now + ttl,
+                        now=now,
+                    ).rowcount
                 finally:
                     if self._durable_claims:
                         self._run("PRAGMA synchronous = NORMAL")
