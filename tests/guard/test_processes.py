@@ -94,7 +94,7 @@ def run_workers(server: Server, guard: str, tmp: Path, window: float | None, see
     kills = 0
     deadline = time.monotonic() + 80
     while kills < KILLS and time.monotonic() < deadline:
-        time.sleep(rng.uniform(0.02, 0.2))  # all 12 kills within the run, even a short one
+        time.sleep(rng.uniform(0.005, 0.06))  # all 12 kills within the run, even a short one
         running = [n for n, p in workers.items() if p.is_alive()]
         if not running:
             break
