@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import select
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from typing import IO
 
@@ -19,18 +21,29 @@ from .test_serve_command import MOBILE, PATH, SCRIPT, first_line
 
 
 def _lines_until(stream: IO[str] | None, marker: str, timeout: float = 60.0) -> list[str]:
-    """Lines of ``stream`` up to the first holding ``marker``; bounded in time."""
+    """Lines of ``stream`` up to the first holding ``marker``; bounded in time.
+
+    Reads the pipe's descriptor directly: a text wrapper's buffer may already hold lines that
+    ``select`` cannot see, which would make the wait time out with the marker in hand.
+    """
     assert stream is not None
+    descriptor = stream.fileno()
+    deadline = time.monotonic() + timeout
+    pending = b""
     lines: list[str] = []
     while True:
-        if not select.select([stream], [], [], timeout)[0]:
+        while b"\n" in pending:
+            raw, pending = pending.split(b"\n", 1)
+            lines.append(raw.decode("utf-8", "replace"))
+            if marker in lines[-1]:
+                return lines
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([descriptor], [], [], left)[0]:
             raise AssertionError(f"no {marker!r} in {lines}")
-        line = stream.readline()
-        if not line:
+        chunk = os.read(descriptor, 65536)
+        if not chunk:
             raise AssertionError(f"the process ended before {marker!r}: {lines}")
-        lines.append(line.rstrip("\n"))
-        if marker in line:
-            return lines
+        pending += chunk
 
 
 def _stop(process: subprocess.Popen[str]) -> int:
