@@ -25,7 +25,6 @@ without the request, traceback or chain of the original.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import time
 from collections.abc import Coroutine, Mapping
@@ -191,6 +190,8 @@ class _Exchange:
 async def _capped(work: Coroutine[Any, Any, None], limit: float) -> bool:
     """Run ``work`` for at most ``limit`` seconds; True when the cap stopped it."""
     if sys.version_info >= (3, 11):
+        import asyncio  # here, not at the top: a sync client never loads asyncio
+
         timer = asyncio.timeout(limit)
         try:
             async with timer:

@@ -1,23 +1,13 @@
-"""The package's version, read once from its installed metadata."""
+"""The package's version: written here once; the build reads it from this file."""
 
 from __future__ import annotations
 
-from importlib import metadata
-
-__all__ = ["USER_AGENT", "__version__"]
+__all__ = ["DISTRIBUTION", "USER_AGENT", "__version__"]
 
 DISTRIBUTION = "intercom-phone-switch"
 
-
-def _version() -> str:
-    try:
-        return metadata.version(DISTRIBUTION)
-    except metadata.PackageNotFoundError:  # imported from a source tree, not installed
-        return "0+unknown"
-
-
-#: The installed version of intercom-phone-switch ("0+unknown" when not installed).
-__version__ = _version()
+#: The version of intercom-phone-switch.
+__version__ = "0.2.0"
 
 #: The User-Agent header of every request the client sends.
 USER_AGENT = f"{DISTRIBUTION}/{__version__}"

@@ -26,7 +26,6 @@ client cannot wait for): the last error is raised instead.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import random
 import time
@@ -71,6 +70,8 @@ class SystemClock(Clock):
         time.sleep(seconds)
 
     async def async_sleep(self, seconds: float) -> None:
+        import asyncio  # here, not at the top: a sync client never loads asyncio
+
         await asyncio.sleep(seconds)
 
     def __repr__(self) -> str:

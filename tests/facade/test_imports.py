@@ -85,3 +85,25 @@ def test_a_call_imports_only_the_version_it_uses() -> None:
         """
     )
     assert found == {"packages": ["registry", "v2_7"]}
+
+
+def test_a_sync_client_never_loads_asyncio() -> None:
+    # asyncio costs a sync caller (a serverless handler, say) about a tenth of its start.
+    found = run(
+        """
+        import json, sys
+        import httpx
+        from intercom_phone_switch import PhoneSwitchClient
+
+        def handler(request):
+            return httpx.Response(200, json={"type": "phone_call_redirect", "url": "http://x/1"})
+
+        http = httpx.Client(transport=httpx.MockTransport(handler))
+        with PhoneSwitchClient("token", http_client=http) as client:
+            client.create_phone_switch("+353832345678", {"plan": "pro"})
+        with PhoneSwitchClient("token", http_client=http, guard="memory://") as client:
+            client.create_phone_switch("+353832345679", idempotency_key="call-1")
+        print(json.dumps({"asyncio": "asyncio" in sys.modules}))
+        """
+    )
+    assert found == {"asyncio": False}

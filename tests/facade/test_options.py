@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import re
 from collections.abc import Callable
 
@@ -24,6 +25,8 @@ def test_version_and_user_agent() -> None:
     version = intercom_phone_switch.__version__
     assert re.fullmatch(r"\d+(\.\d+)*([.+-].+)?", version)
     assert "__version__" in dir(intercom_phone_switch)
+    # The build reads the version from the package: the metadata says the same.
+    assert importlib.metadata.version("intercom-phone-switch") == version
 
 
 def test_every_request_names_the_client(make_client: Make, intercom: FakeIntercom) -> None:

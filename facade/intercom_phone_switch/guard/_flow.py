@@ -7,7 +7,6 @@ store until the other call records an outcome, up to its own deadline.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 import os
@@ -107,6 +106,8 @@ class Binding:
     ) -> PhoneSwitch:
         if key is None and self.window is None:
             return await deliver()
+        import asyncio  # here, not at the top: a sync client never loads asyncio
+
         flow = _Flow(self, phone, key, version)
         blocking = self.guard.store.blocking
         while True:

@@ -4,7 +4,13 @@ from typing import Any
 
 import httpx
 from attrs import define, evolve, field
-from typing_extensions import Self
+
+import sys
+
+if sys.version_info >= (3, 11):
+    from typing import Self
+else:
+    from typing_extensions import Self
 
 
 @define
