@@ -346,6 +346,3 @@ class AiohttpClient(httpx.AsyncClient):
             max_field_size=max_field_size,
         )
         super().__init__(timeout=timeout, transport=self.aiohttp_transport, **options)
-        from ._pool import skip_cookieless_answers
-
-        skip_cookieless_answers(self)

@@ -15,7 +15,14 @@ matters for the retry policy:
 One POST goes on the wire per attempt: redirects are never followed, whatever the httpx
 client's ``follow_redirects`` says; a 3xx comes back as an answer.
 
-The token stays out of reach: the Route adds it through httpx's auth hook (see _secret),
+The Route sends straight through the httpx client's transport for the URL (the one its
+``mounts`` or proxy settings pick) when the client has nothing else to add: no event
+hooks, no cookies and no query parameters of its own. Then it builds the request itself,
+with the client's headers and timeout, and skips the client's per-request layers (auth
+and redirect flows, hooks, cookie extraction of answers without Set-Cookie), which cost
+about as much as the rest of a call. Any other client sends through ``send()`` as usual.
+
+The token stays out of reach: the Route adds it to a copy of each request (see _secret),
 so neither the generated client, nor the httpx client, nor any request or dict of
 headers the Route or the generated code keep, holds it. Every answer is rebuilt with the
 token masked in its body, headers and reason phrase before the generated code reads it,
@@ -177,6 +184,24 @@ def _declared_too_large(raw: httpx.Response, limit: int) -> bool:
     return declared.isdigit() and len(declared) < 20 and int(declared) > limit
 
 
+def _plain(http: httpx.Client | httpx.AsyncClient) -> bool:
+    """Whether ``http`` adds nothing to a request beyond its headers, timeout and transport:
+    no event hooks, no cookies, no query parameters."""
+    hooks = http.event_hooks
+    return not (hooks["request"] or hooks["response"] or http.cookies or http.params)
+
+
+def _received(
+    http: httpx.Client | httpx.AsyncClient, raw: httpx.Response, request: httpx.Request
+) -> httpx.Response:
+    """An answer straight from the transport, as the client's send() would leave it: tied
+    to the request its sender holds (no credentials), its cookies in the client's jar."""
+    raw.request = request
+    if "set-cookie" in raw.headers:
+        http.cookies.extract_cookies(raw)
+    return raw
+
+
 class _Exchange:
     """How far one async attempt got: the answer as it arrived, and the outcome."""
 
@@ -209,7 +234,15 @@ async def _capped(work: Coroutine[Any, Any, None], limit: float) -> bool:
 
 
 class _Base:
-    __slots__ = ("_attempt_timeout", "_base_url", "_max_size", "_timeout", "_token", "_urls")
+    __slots__ = (
+        "_attempt_timeout",
+        "_base_url",
+        "_headers",
+        "_max_size",
+        "_timeout",
+        "_token",
+        "_urls",
+    )
 
     def __init__(
         self,
@@ -226,6 +259,7 @@ class _Base:
         self._max_size = max_response_size
         self._attempt_timeout = attempt_timeout
         self._urls: dict[str, httpx.URL] = {}
+        self._headers: dict[tuple[object, ...], httpx.Headers] = {}
 
     def _url(self, path: str) -> httpx.URL:
         url = self._urls.get(path)
@@ -254,12 +288,35 @@ class _Base:
             if options.timeout is not None:
                 timeout = options.timeout
         try:
-            return http.build_request(
-                method, self._url(url), headers=headers, timeout=timeout, **kw
+            if not _plain(http) or kw.keys() - {"json"}:
+                return http.build_request(
+                    method, self._url(url), headers=headers, timeout=timeout, **kw
+                )
+            chosen = http.timeout if timeout is httpx.USE_CLIENT_DEFAULT else httpx.Timeout(timeout)
+            return httpx.Request(
+                method,
+                self._url(url),
+                headers=self._merged(http.headers, headers),
+                json=kw.get("json"),
+                extensions={"timeout": chosen.as_dict()},
             )
         except Exception as error:  # an unencodable body or header: nothing was sent
             failure = TransportFailure("unbuildable", scrub(error, self._token), transient=False)
         raise failure
+
+    def _merged(self, defaults: httpx.Headers, headers: dict[str, str]) -> httpx.Headers:
+        """The client's headers with ``headers`` over them, as httpx merges them; the few
+        combinations a client sends are kept (a request takes a copy)."""
+        key = (*defaults.raw, *headers.items())
+        merged = self._headers.get(key)
+        if merged is None:
+            merged = httpx.Headers(defaults)
+            for name, value in headers.items():
+                merged[name] = value
+            if len(self._headers) >= 16:  # per-call extra_headers that keep changing
+                self._headers.clear()
+            self._headers[key] = merged
+        return merged
 
     def _deadline(self) -> float | None:
         limit = self._attempt_timeout
@@ -315,8 +372,13 @@ class Route(_Base):
 
     def _exchange(self, request: httpx.Request) -> httpx.Response | Exception:
         deadline = self._deadline()
+        http = self._http
         try:
-            raw = self._http.send(request, auth=self._token, follow_redirects=False, stream=True)
+            if _plain(http):
+                transport = http._transport_for_url(request.url)
+                raw = _received(http, transport.handle_request(self._token.wire(request)), request)
+            else:
+                raw = http.send(request, auth=self._token, follow_redirects=False, stream=True)
         except httpx.HTTPStatusError as error:  # a caller's response hook refused the status
             return self._unreadable(error.response, request, error)
         except Exception as error:
@@ -387,10 +449,16 @@ class AsyncRoute(_Base):
         return state.outcome
 
     async def _run(self, request: httpx.Request, state: _Exchange) -> None:
+        http = self._http
         try:
-            state.raw = await self._http.send(
-                request, auth=self._token, follow_redirects=False, stream=True
-            )
+            if _plain(http):
+                transport = http._transport_for_url(request.url)
+                answer = await transport.handle_async_request(self._token.wire(request))
+                state.raw = _received(http, answer, request)
+            else:
+                state.raw = await http.send(
+                    request, auth=self._token, follow_redirects=False, stream=True
+                )
         except httpx.HTTPStatusError as error:
             state.outcome = self._unreadable(error.response, request, error)
             return

@@ -172,26 +172,8 @@ class _SlotStream(httpx.AsyncByteStream):
                 self._owner._release(slot)
 
 
-class _Cookies(httpx.Cookies):
-    """httpx reads every answer for cookies (some 20-70 us each); Intercom sets none.
-    This jar skips answers without a Set-Cookie header and is httpx's for the rest."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        if "set-cookie" in response.headers:
-            super().extract_cookies(response)
-
-
-def skip_cookieless_answers(client: httpx.AsyncClient) -> None:
-    """Give ``client`` the jar above, keeping the cookies it has."""
-    jar = getattr(client, "_cookies", None)
-    if isinstance(jar, httpx.Cookies) and not isinstance(jar, _Cookies):
-        client._cookies = _Cookies(jar)
-
-
 def default_client(kind: type[Any], timeout: Any) -> Any:
     """The httpx client a phone switch client builds when given none."""
     if kind is httpx.AsyncClient:
-        client = httpx.AsyncClient(timeout=timeout, transport=SlotTransport())
-        skip_cookieless_answers(client)
-        return client
+        return httpx.AsyncClient(timeout=timeout, transport=SlotTransport())
     return kind(timeout=timeout)

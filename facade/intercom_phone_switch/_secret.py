@@ -2,10 +2,10 @@
 comes back.
 
 ``Token`` is an ``httpx.Auth``. The Route builds each request without credentials and
-hands the token to ``httpx.Client.send(..., auth=token)``: httpx then asks the token for
-the request to put on the wire, and the token answers with a copy that carries the
-Authorization header. The request the generated code and the Route keep never holds the
-secret, nor does any dict of headers in their frames.
+asks the token for the request to put on the wire (``Token.wire``, either itself or
+through ``httpx.Client.send(..., auth=token)``): a copy that carries the Authorization
+header. The request the generated code and the Route keep never holds the secret, nor
+does any dict of headers in their frames.
 
 The client knows its token, so it can also mask it: whatever the server (or a proxy)
 sends back, body, headers, reason phrase, and the text of transport errors, passes
@@ -82,11 +82,17 @@ class Token(httpx.Auth):
         return self._authorization
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        # A copy goes on the wire; the request the caller of send() holds stays clean.
-        yield httpx.Request(
+        yield self.wire(request)
+
+    def wire(self, request: httpx.Request) -> httpx.Request:
+        """A copy of ``request`` carrying the token: the copy goes on the wire, and the
+        request its sender holds stays clean."""
+        headers = httpx.Headers(request.headers)  # a copy of the list, nothing re-read
+        headers["Authorization"] = self._authorization
+        return httpx.Request(
             request.method,
             request.url,
-            headers=[*request.headers.raw, (b"Authorization", self._authorization.encode())],
+            headers=headers,
             stream=request.stream,
             extensions=request.extensions,
         )

@@ -292,3 +292,118 @@ def test_gzip_answers_are_read(make_client: Make, intercom: FakeIntercom) -> Non
 def test_caps_must_be_positive(options: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="must be"):
         PhoneSwitchClient(TOKEN, **options)  # type: ignore[arg-type]
+
+
+# --- The direct path: a plain httpx client's transport, its headers, mounts and jar ---
+
+
+def _answer(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, content=GOOD, headers={"Content-Type": "application/json"})
+
+
+def _failing(request: httpx.Request) -> httpx.Response:
+    raise AssertionError("the client's mount for the URL must be used")
+
+
+def test_a_plain_client_sends_through_its_mount_with_its_headers_and_timeout() -> None:
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return _answer(request)
+
+    http = httpx.Client(
+        transport=httpx.MockTransport(_failing),
+        mounts={"https://api.intercom.io": httpx.MockTransport(record)},
+        headers={"X-Team": "ivr", "Accept": "text/plain"},
+        timeout=7.0,
+    )
+    with PhoneSwitchClient(TOKEN, http_client=http, version="2.13") as client:
+        client.create_phone_switch(MOBILE, {"issue_type": "Billing"})
+        client.create_phone_switch(MOBILE, timeout=2.5, extra_headers={"x-team": "queue-4"})
+    http.close()
+    first, second = seen
+    assert first.url == "https://api.intercom.io/phone_call_redirects"
+    assert first.headers["x-team"] == "ivr"
+    assert first.headers["accept"] == "application/json"  # the client's own wins
+    assert first.headers["authorization"] == f"Bearer {TOKEN}"
+    assert first.headers["intercom-version"] == "2.13"
+    assert first.headers["content-type"] == "application/json"
+    assert first.headers["user-agent"].startswith("intercom-phone-switch/")
+    assert first.read() == b'{"phone":"%s","custom_attributes":{"issue_type":"Billing"}}' % (
+        MOBILE.encode()
+    )
+    assert first.extensions["timeout"] == httpx.Timeout(7.0).as_dict()
+    assert second.headers.get_list("x-team") == ["queue-4"]
+    assert second.extensions["timeout"] == httpx.Timeout(2.5).as_dict()
+
+
+def test_the_request_an_answer_keeps_has_no_credentials() -> None:
+    from intercom_phone_switch._http import last_response
+
+    http = httpx.Client(transport=httpx.MockTransport(_answer))
+    with PhoneSwitchClient(TOKEN, http_client=http) as client:
+        client.create_phone_switch(MOBILE)
+        kept = last_response.get()
+    http.close()
+    assert kept is not None
+    assert "authorization" not in kept.request.headers
+
+
+def test_hooks_cookies_and_params_of_a_client_still_apply() -> None:
+    seen: list[httpx.Request] = []
+    hooked: list[str] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        answer = _answer(request)
+        if len(seen) == 1:
+            answer.headers["Set-Cookie"] = "lb=blue; Path=/"
+        return answer
+
+    plain = httpx.Client(transport=httpx.MockTransport(record))
+    with PhoneSwitchClient(TOKEN, http_client=plain) as client:
+        client.create_phone_switch(MOBILE)  # sent directly; its cookie still lands in the jar
+        assert plain.cookies.get("lb") == "blue"
+        client.create_phone_switch(MOBILE)  # the jar is no longer empty: through send()
+    assert seen[1].headers["cookie"] == "lb=blue"
+    plain.close()
+
+    hooks = {
+        "request": [lambda request: hooked.append("request")],
+        "response": [lambda response: hooked.append(f"response {response.status_code}")],
+    }
+    with_hooks = httpx.Client(
+        transport=httpx.MockTransport(record), event_hooks=hooks, params={"trace": "1"}
+    )
+    with PhoneSwitchClient(TOKEN, http_client=with_hooks) as client:
+        client.create_phone_switch(MOBILE)
+    with_hooks.close()
+    assert hooked == ["request", "response 200"]
+    assert seen[2].url.params["trace"] == "1"
+    assert seen[2].headers["authorization"] == f"Bearer {TOKEN}"
+
+
+def test_the_async_client_sends_through_its_mount_too() -> None:
+    seen: list[httpx.Request] = []
+
+    async def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return _answer(request)
+
+    async def failing(request: httpx.Request) -> httpx.Response:
+        raise AssertionError("the client's mount for the URL must be used")
+
+    async def run() -> None:
+        http = httpx.AsyncClient(
+            transport=httpx.MockTransport(failing),
+            mounts={"https://api.intercom.io": httpx.MockTransport(record)},
+            headers={"X-Team": "ivr"},
+        )
+        async with AsyncPhoneSwitchClient(TOKEN, http_client=http) as client:
+            await client.create_phone_switch(MOBILE)
+        await http.aclose()
+
+    asyncio.run(run())
+    assert [request.headers["x-team"] for request in seen] == ["ivr"]
+    assert seen[0].headers["authorization"] == f"Bearer {TOKEN}"
