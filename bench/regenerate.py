@@ -30,7 +30,6 @@ GENERATE = """
 import sys
 from pathlib import Path
 from codegen.generate import generate_all
-started = time.perf_counter()
 generate_all(Path(sys.argv[1]))
 """
 
@@ -109,6 +108,8 @@ def run(rounds: int = 3, cli_rounds: int = 1) -> list[Row]:
     env = environment()
     # The post-hooks call `python` and `ruff`: this interpreter's, as in nox's session.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    # The maintainer tools are not installed: they run from the checkout, as under nox.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     cli = cli_command()
     with tempfile.TemporaryDirectory(prefix="bench-generate-") as folder:
         scratch = Path(folder)

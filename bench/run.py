@@ -53,7 +53,7 @@ def plan(quick: bool) -> dict[str, dict[str, Any]]:
         "percall": {"count": 250, "rounds": 20, "warmup": 300},
         "bulk": {"items": 2000, "rounds": 5, "warmup": 300},
         "pacing": {"budget": 20, "window": 2, "items": 110},
-        "importtime": {"rounds": 15},
+        "importtime": {"rounds": 31},
         "regenerate": {"rounds": 2, "cli_rounds": 1},
         "fakeserver": {"seconds": 2.0, "warmup": 1.0, "rounds": 5},
         "guard": {

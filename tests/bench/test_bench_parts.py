@@ -182,3 +182,14 @@ def test_the_meter_counts_the_connections_a_client_opens() -> None:
         return meter.connections
 
     assert asyncio.run(run()) == 2  # one reused three times, then a second for the pair
+
+
+@pytest.mark.generator
+def test_the_regeneration_part_runs_the_maintainer_tools_from_a_scratch_folder() -> None:
+    # The timed child runs outside the checkout, where codegen/ is not importable unless
+    # the part says where it is; a failure would only show as "not measured".
+    from bench.regenerate import run
+
+    _, ours = run(rounds=1, cli_rounds=0)
+    assert ours.note == ""
+    assert ours.figure is not None and ours.figure > 0
