@@ -192,4 +192,5 @@ def test_the_regeneration_part_runs_the_maintainer_tools_from_a_scratch_folder()
 
     _, ours = run(rounds=1, cli_rounds=0)
     assert ours.note == ""
-    assert ours.figure is not None and ours.figure > 0
+    assert ours.figure is not None
+    assert ours.figure > 0
