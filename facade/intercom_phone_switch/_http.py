@@ -32,6 +32,7 @@ without the request, traceback or chain of the original.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Coroutine, Mapping
@@ -184,6 +185,11 @@ def _declared_too_large(raw: httpx.Response, limit: int) -> bool:
     return declared.isdigit() and len(declared) < 20 and int(declared) > limit
 
 
+def _json(value: object) -> bytes:
+    """A JSON body as httpx encodes one: compact, UTF-8, no NaN."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
 def _plain(http: httpx.Client | httpx.AsyncClient) -> bool:
     """Whether ``http`` adds nothing to a request beyond its headers, timeout and transport:
     no event hooks, no cookies, no query parameters."""
@@ -293,25 +299,33 @@ class _Base:
                     method, self._url(url), headers=headers, timeout=timeout, **kw
                 )
             chosen = http.timeout if timeout is httpx.USE_CLIENT_DEFAULT else httpx.Timeout(timeout)
+            body = _json(kw.get("json"))
+            target = self._url(url)
+            wire = httpx.Headers(self._merged(target, http.headers, headers))
+            wire["Content-Length"] = str(len(body))
             return httpx.Request(
                 method,
-                self._url(url),
-                headers=self._merged(http.headers, headers),
-                json=kw.get("json"),
+                target,
+                headers=wire,
+                stream=httpx.ByteStream(body),
                 extensions={"timeout": chosen.as_dict()},
             )
         except Exception as error:  # an unencodable body or header: nothing was sent
             failure = TransportFailure("unbuildable", scrub(error, self._token), transient=False)
         raise failure
 
-    def _merged(self, defaults: httpx.Headers, headers: dict[str, str]) -> httpx.Headers:
-        """The client's headers with ``headers`` over them, as httpx merges them; the few
-        combinations a client sends are kept (a request takes a copy)."""
-        key = (*defaults.raw, *headers.items())
+    def _merged(
+        self, url: httpx.URL, defaults: httpx.Headers, headers: dict[str, str]
+    ) -> httpx.Headers:
+        """What httpx would send for ``url``: Host, then the client's headers with
+        ``headers`` over them and the JSON content type (the length is the body's). The
+        few combinations a client sends are kept; each request takes a copy."""
+        key = (url.netloc, *defaults.raw, *headers.items())
         merged = self._headers.get(key)
         if merged is None:
-            merged = httpx.Headers(defaults)
-            for name, value in headers.items():
+            merged = httpx.Headers([(b"Host", url.netloc)])
+            merged.update(defaults)
+            for name, value in {"Content-Type": "application/json", **headers}.items():
                 merged[name] = value
             if len(self._headers) >= 16:  # per-call extra_headers that keep changing
                 self._headers.clear()
@@ -331,15 +345,23 @@ class _Base:
             value = raw.extensions.get(key)
             if isinstance(value, bytes):
                 extensions[key] = token.mask_bytes(value)
+        headers = [(name, token.mask_bytes(value)) for name, value in raw.headers.raw]
+        body = token.mask_bytes(content)
+        if "content-encoding" in raw.headers:
+            # The body is decoded already: it must not be decoded again on reading.
+            clean = httpx.Response(
+                raw.status_code, content=body, request=request, extensions=extensions
+            )
+            clean.headers = httpx.Headers(headers)
+            return clean
         clean = httpx.Response(
             raw.status_code,
-            content=token.mask_bytes(content),
+            headers=headers,
+            stream=httpx.ByteStream(body),
             request=request,
             extensions=extensions,
         )
-        clean.headers = httpx.Headers(
-            [(name, token.mask_bytes(value)) for name, value in raw.headers.raw]
-        )
+        clean.read()
         return clean
 
     def _unreadable(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 
@@ -320,7 +321,9 @@ def test_a_plain_client_sends_through_its_mount_with_its_headers_and_timeout() -
     )
     with PhoneSwitchClient(TOKEN, http_client=http, version="2.13") as client:
         client.create_phone_switch(MOBILE, {"issue_type": "Billing"})
-        client.create_phone_switch(MOBILE, timeout=2.5, extra_headers={"x-team": "queue-4"})
+        client.create_phone_switch(
+            MOBILE, {"name": "Zoë 🙂"}, timeout=2.5, extra_headers={"x-team": "queue-4"}
+        )
     http.close()
     first, second = seen
     assert first.url == "https://api.intercom.io/phone_call_redirects"
@@ -330,11 +333,16 @@ def test_a_plain_client_sends_through_its_mount_with_its_headers_and_timeout() -
     assert first.headers["intercom-version"] == "2.13"
     assert first.headers["content-type"] == "application/json"
     assert first.headers["user-agent"].startswith("intercom-phone-switch/")
-    assert first.read() == b'{"phone":"%s","custom_attributes":{"issue_type":"Billing"}}' % (
-        MOBILE.encode()
-    )
+    body = b'{"phone":"%s","custom_attributes":{"issue_type":"Billing"}}' % MOBILE.encode()
+    assert first.read() == body
+    assert first.headers["content-length"] == str(len(body))
+    assert first.headers["host"] == "api.intercom.io"
+    assert first.headers.get_list("content-type") == ["application/json"]
     assert first.extensions["timeout"] == httpx.Timeout(7.0).as_dict()
     assert second.headers.get_list("x-team") == ["queue-4"]
+    sent = {"phone": MOBILE, "custom_attributes": {"name": "Zoë 🙂"}}
+    # Compact UTF-8, as given: no escapes.
+    assert second.read() == json.dumps(sent, ensure_ascii=False, separators=(",", ":")).encode()
     assert second.extensions["timeout"] == httpx.Timeout(2.5).as_dict()
 
 
