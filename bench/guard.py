@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .pacing import sent_times, utilisation
-from .report import Row, Target
+from .report import Row, Target, spread
 from .support import TOKEN, fake_server, median, redis_server
 
 PHONE = "+353832345678"
@@ -94,7 +94,16 @@ def per_call(count: int, rounds: int, warmup: int) -> list[Row]:
         for _, client in senders.values():
             client.close()
     base = median(samples[NONE])
-    rows = [Row(section, NONE, base, "us/call", details={"samples": samples[NONE]})]
+    rows = [
+        Row(
+            section,
+            NONE,
+            base,
+            "us/call",
+            spread=spread(samples[NONE]),
+            details={"samples": samples[NONE]},
+        )
+    ]
     for name in STORES:
         ratios = [a / b for a, b in zip(samples[name], samples[NONE], strict=True)]
         rows.append(
@@ -105,6 +114,8 @@ def per_call(count: int, rounds: int, warmup: int) -> list[Row]:
                 "us/call",
                 reference=NONE,
                 ratio=median(ratios),
+                spread=spread(samples[name]),
+                ratio_spread=spread(ratios),
                 target=Target("<=", TARGETS[name]),
                 details={"samples": samples[name], "count": count, "rounds": rounds},
             )
