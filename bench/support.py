@@ -88,11 +88,16 @@ class Server:
 
 @contextlib.contextmanager
 def process_server(
-    command: Sequence[str], port: int, *, startup: float = 20.0, what: str = "server"
+    command: Sequence[str],
+    port: int,
+    *,
+    startup: float = 20.0,
+    what: str = "server",
+    env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """Run ``command`` (a server listening on ``port``); interrupt it on exit."""
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
         try:
             try:
                 wait_for_port(port, startup, process)
@@ -119,26 +124,8 @@ def fake_server(*extra: str, token: str = TOKEN, startup: float = 20.0) -> Itera
     port = free_port()
     command = [*cli_command(), "serve", "--port", str(port), "--token", token, *extra]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-        try:
-            try:
-                wait_for_port(port, startup, process)
-            except RuntimeError as exc:
-                process.kill()
-                process.wait(timeout=5)
-                log.seek(0)
-                tail = log.read().decode(errors="replace").strip().splitlines()[-5:]
-                raise RuntimeError(f"{exc}: {' | '.join(tail)}") from None
-            yield Server(port, process)
-        finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-                try:
-                    process.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=5)
+    with process_server(command, port, startup=startup, what="the fake server", env=env) as s:
+        yield s
 
 
 @contextlib.contextmanager

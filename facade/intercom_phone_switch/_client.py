@@ -9,6 +9,7 @@ PhoneSwitch or one PhoneSwitchError subclass, retrying only where no SMS can hav
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Iterable, Mapping
 from time import perf_counter
@@ -138,11 +139,18 @@ def _per_call(timeout: object, extra_headers: object) -> CallOptions | None:
 
 
 def _timeout(timeout: object) -> httpx.Timeout:
+    """``timeout`` as an httpx.Timeout whose every part is None or finite seconds above 0
+    (httpx takes inf, nan and 0, which a socket cannot use); else TypeError or ValueError."""
     if timeout is None or isinstance(timeout, httpx.Timeout):
-        return httpx.Timeout(timeout)
-    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
-        return httpx.Timeout(float(timeout))
-    raise TypeError(f"timeout must be seconds, an httpx.Timeout or None, not {timeout!r}")
+        checked = httpx.Timeout(timeout)
+    elif isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+        checked = httpx.Timeout(float(timeout))
+    else:
+        raise TypeError(f"timeout must be seconds, an httpx.Timeout or None, not {timeout!r}")
+    for part, seconds in checked.as_dict().items():
+        if seconds is not None and not (math.isfinite(seconds) and seconds > 0):
+            raise ValueError(f"timeout ({part}) must be None or seconds above 0, not {seconds!r}")
+    return checked
 
 
 #: Environment variables naming the server when the constructor names none, as other
@@ -264,6 +272,8 @@ class _Core(Generic[_HttpClient]):
             deadline=deadline,
             clock=clock,
         )
+        if timeout is not DEFAULT_TIMEOUT:
+            timeout = _timeout(timeout)
         kind = httpx.AsyncClient if self._is_async else httpx.Client
         if http_client is not None and not isinstance(http_client, kind):
             raise TypeError(f"http_client must be an {kind.__module__}.{kind.__name__}")

@@ -275,7 +275,9 @@ class _Base:
 
     def _build(
         self, http: httpx.Client | httpx.AsyncClient, method: str, url: str, kw: Any
-    ) -> httpx.Request:
+    ) -> tuple[httpx.Request, bool]:
+        """The request, and whether it goes straight to the transport (see the module's
+        docstring) rather than through the client's ``send()``."""
         from ._metadata import USER_AGENT
 
         if http.is_closed:
@@ -295,21 +297,23 @@ class _Base:
                 timeout = options.timeout
         try:
             if not _plain(http) or kw.keys() - {"json"}:
-                return http.build_request(
+                built = http.build_request(
                     method, self._url(url), headers=headers, timeout=timeout, **kw
                 )
+                return built, False
             chosen = http.timeout if timeout is httpx.USE_CLIENT_DEFAULT else httpx.Timeout(timeout)
             body = _json(kw.get("json"))
             target = self._url(url)
             wire = httpx.Headers(self._merged(target, http.headers, headers))
             wire["Content-Length"] = str(len(body))
-            return httpx.Request(
+            lean = httpx.Request(
                 method,
                 target,
                 headers=wire,
                 stream=httpx.ByteStream(body),
                 extensions={"timeout": chosen.as_dict()},
             )
+            return lean, True
         except Exception as error:  # an unencodable body or header: nothing was sent
             failure = TransportFailure("unbuildable", scrub(error, self._token), transient=False)
         raise failure
@@ -383,8 +387,8 @@ class Route(_Base):
         self._http = http
 
     def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
-        request = self._build(self._http, method, url, kw)
-        outcome = self._exchange(request)
+        request, direct = self._build(self._http, method, url, kw)
+        outcome = self._exchange(request, direct)
         if isinstance(outcome, AnswerUnreadable):
             last_response.set(outcome.response)
         if isinstance(outcome, Exception):
@@ -392,11 +396,11 @@ class Route(_Base):
         last_response.set(outcome)
         return outcome
 
-    def _exchange(self, request: httpx.Request) -> httpx.Response | Exception:
+    def _exchange(self, request: httpx.Request, direct: bool) -> httpx.Response | Exception:
         deadline = self._deadline()
         http = self._http
         try:
-            if _plain(http):
+            if direct:
                 transport = http._transport_for_url(request.url)
                 raw = _received(http, transport.handle_request(self._token.wire(request)), request)
             else:
@@ -441,8 +445,8 @@ class AsyncRoute(_Base):
         self._http = http
 
     async def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
-        request = self._build(self._http, method, url, kw)
-        outcome = await self._exchange(request)
+        request, direct = self._build(self._http, method, url, kw)
+        outcome = await self._exchange(request, direct)
         if isinstance(outcome, AnswerUnreadable):
             last_response.set(outcome.response)
         if isinstance(outcome, Exception):
@@ -450,15 +454,15 @@ class AsyncRoute(_Base):
         last_response.set(outcome)
         return outcome
 
-    async def _exchange(self, request: httpx.Request) -> httpx.Response | Exception:
+    async def _exchange(self, request: httpx.Request, direct: bool) -> httpx.Response | Exception:
         limit = self._attempt_timeout
         state = _Exchange()
         try:
             if limit is None:
-                await self._run(request, state)
+                await self._run(request, direct, state)
             else:
                 # The whole attempt, status line included, runs under the time cap.
-                expired = await _capped(self._run(request, state), limit)
+                expired = await _capped(self._run(request, direct, state), limit)
                 if expired:
                     too_long = _too_long(limit)
                     if state.raw is None:
@@ -470,10 +474,10 @@ class AsyncRoute(_Base):
         assert state.outcome is not None
         return state.outcome
 
-    async def _run(self, request: httpx.Request, state: _Exchange) -> None:
+    async def _run(self, request: httpx.Request, direct: bool, state: _Exchange) -> None:
         http = self._http
         try:
-            if _plain(http):
+            if direct:
                 transport = http._transport_for_url(request.url)
                 answer = await transport.handle_async_request(self._token.wire(request))
                 state.raw = _received(http, answer, request)

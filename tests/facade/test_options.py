@@ -87,6 +87,21 @@ def test_timeout_per_call(intercom: FakeIntercom) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "timeout",
+    [1e999, float("nan"), 0, -1.0, httpx.Timeout(5.0, read=float("inf"))],
+    ids=["inf", "nan", "zero", "negative", "inf-read"],
+)
+def test_a_timeout_no_socket_can_use_is_refused_before_sending(
+    make_client: Make, intercom: FakeIntercom, timeout: object
+) -> None:
+    with make_client() as client, pytest.raises(ValueError, match="seconds above 0"):
+        client.create_phone_switch(MOBILE, timeout=timeout)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="seconds above 0"):
+        PhoneSwitchClient(TOKEN, timeout=timeout)  # type: ignore[arg-type]
+    assert intercom.requests == []
+
+
 def test_max_retries_per_call(make_client: Make, intercom: FakeIntercom, clock: FakeClock) -> None:
     intercom.script.extend([httpx.ConnectError("refused")] * 6)
     with make_client(max_retries=5) as client:

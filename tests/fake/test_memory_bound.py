@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from .test_serve_command import SCRIPT, close_pipes, first_line
+from .test_serve_command import serving
 
 README = Path(__file__).parents[2] / "README.md"
 TOKEN = "memory-token"
@@ -52,22 +50,8 @@ def peak_kib(pid: int) -> int:
 
 @pytest.fixture
 def served() -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    process = subprocess.Popen(
-        [sys.executable, "-c", SCRIPT, "serve", "--port", "0", "--token", TOKEN],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        yield first_line(process), process
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        close_pipes(process)
+    with serving("--token", TOKEN) as found:
+        yield found
 
 
 def names_body(phone: str, start: int) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import select
 import signal
 import subprocess
@@ -33,25 +34,25 @@ def close_pipes(process: subprocess.Popen[str]) -> None:
             pipe.close()
 
 
-@pytest.fixture
-def served() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def stop(process: subprocess.Popen[str]) -> int:
+    """Interrupt ``process`` as Ctrl-C would and return its exit status; a server that
+    does not stop within 15 s is killed, and that fails the test."""
+    process.send_signal(signal.SIGINT)
+    try:
+        return process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise
+    finally:
+        close_pipes(process)
+
+
+@contextlib.contextmanager
+def serving(*options: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``serve`` on a free port with ``options``: its URL and process, stopped on exit."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            SCRIPT,
-            "serve",
-            "--port",
-            "0",
-            "--token",
-            "one",
-            "--token",
-            "two",
-            "--default-version",
-            "2.13",
-            "--rate-limit",
-            "50",
-        ],
+        [sys.executable, "-c", SCRIPT, "serve", "--port", "0", *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -59,13 +60,14 @@ def served() -> Iterator[tuple[str, subprocess.Popen[str]]]:
     try:
         yield first_line(process), process
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        close_pipes(process)
+        stop(process)
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    options = ["--token", "one", "--token", "two", "--default-version", "2.13"]
+    with serving(*options, "--rate-limit", "50") as found:
+        yield found
 
 
 def test_serve_prints_its_url_and_answers(served: tuple[str, subprocess.Popen[str]]) -> None:
@@ -116,9 +118,7 @@ def test_serve_with_random_faults() -> None:
             "message": "SMS was not sent due to an unknown error",
         }
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=15)
-        close_pipes(process)
+        stop(process)
 
 
 def test_serve_refuses_a_port_in_use() -> None:

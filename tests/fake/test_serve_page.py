@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import select
-import signal
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ import pytest
 from intercom_phone_switch.fake import FakeIntercom
 from intercom_phone_switch_generated.registry import LATEST_VERSION
 
-from .test_serve_command import MOBILE, PATH, SCRIPT, first_line
+from .test_serve_command import MOBILE, PATH, SCRIPT, first_line, stop
 
 
 def _lines_until(stream: IO[str] | None, marker: str, timeout: float = 60.0) -> list[str]:
@@ -46,20 +45,6 @@ def _lines_until(stream: IO[str] | None, marker: str, timeout: float = 60.0) -> 
         pending += chunk
 
 
-def _stop(process: subprocess.Popen[str]) -> int:
-    process.send_signal(signal.SIGINT)
-    try:
-        return process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        raise
-    finally:
-        for pipe in (process.stdout, process.stderr):
-            if pipe is not None:
-                pipe.close()
-
-
 @pytest.fixture
 def serve() -> Iterator[Callable[..., subprocess.Popen[str]]]:
     processes: list[subprocess.Popen[str]] = []
@@ -76,7 +61,7 @@ def serve() -> Iterator[Callable[..., subprocess.Popen[str]]]:
 
     yield start
     for process in processes:
-        _stop(process)
+        stop(process)
 
 
 def test_serve_prints_the_page_and_links_to_its_own_messenger_pages(
@@ -99,7 +84,7 @@ def test_serve_prints_the_page_and_links_to_its_own_messenger_pages(
     assert messenger.status_code == 200
     assert MOBILE in messenger.text
     assert "<dt>issue_type</dt><dd>Billing</dd>" in messenger.text
-    assert _stop(process) == 0
+    assert stop(process) == 0
 
 
 def test_serve_can_keep_intercoms_links(serve: Callable[..., subprocess.Popen[str]]) -> None:
@@ -113,7 +98,7 @@ def test_serve_can_keep_intercoms_links(serve: Callable[..., subprocess.Popen[st
     assert link.startswith(intercom_prefix)
     # The fake still serves that SMS's Messenger page, under its own address.
     assert httpx.get(url + "/msgr/" + link.rsplit("/", 1)[1]).status_code == 200
-    assert _stop(process) == 0
+    assert stop(process) == 0
 
 
 def test_demo_can_keep_the_fake_running_with_its_page() -> None:
@@ -134,5 +119,5 @@ def test_demo_can_keep_the_fake_running_with_its_page() -> None:
         assert all(m["url"].startswith(page_url + "msgr/") for m in messages)
         assert httpx.get(messages[0]["url"]).status_code == 200
     finally:
-        code = _stop(process)
+        code = stop(process)
     assert code == 0
