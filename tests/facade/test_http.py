@@ -16,6 +16,7 @@ from phone_fakes import MOBILE, TOKEN, FakeIntercom
 from intercom_phone_switch import (
     AsyncPhoneSwitchClient,
     AuthenticationError,
+    ConnectionFailed,
     DeliveryUnknown,
     PhoneSwitchClient,
     PhoneSwitchError,
@@ -415,3 +416,31 @@ def test_the_async_client_sends_through_its_mount_too() -> None:
     asyncio.run(run())
     assert [request.headers["x-team"] for request in seen] == ["ivr"]
     assert seen[0].headers["authorization"] == f"Bearer {TOKEN}"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"X-Note": "\ud800"}, {"X-Note\ud800": "v"}, {"X-Note": "Zoë"}],
+    ids=["surrogate-value", "surrogate-name", "non-ascii-value"],
+)
+@pytest.mark.parametrize("hooked", [False, True], ids=["direct", "through-send"])
+def test_a_header_that_cannot_be_encoded_sends_nothing(
+    headers: dict[str, str], hooked: bool
+) -> None:
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return _answer(request)
+
+    hooks = {"request": [lambda request: None]} if hooked else {}
+    http = httpx.Client(transport=httpx.MockTransport(record), event_hooks=hooks)
+    with (
+        PhoneSwitchClient(TOKEN, http_client=http) as client,
+        pytest.raises(ConnectionFailed) as caught,
+    ):
+        client.create_phone_switch(MOBILE, extra_headers=headers)
+    http.close()
+    assert seen == []
+    assert caught.value.sms_sent is False
+    assert caught.value.attempts == 0  # nothing went on the wire
