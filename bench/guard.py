@@ -4,9 +4,10 @@ Per call: the synchronous facade sends to the fake Intercom served on loopback (
 HTTP round trip, far faster than Intercom's), without a guard and with a fresh
 idempotency key per call on each store: memory, SQLite (a file in a temporary
 directory, WAL; synchronous=full, the default, and synchronous=normal) and Redis (a
-redis-server of this run on loopback). Rounds run the contenders in turn, in a new order
-each round, with the garbage collector off; a ratio is the median over rounds of the
-two contenders' mean time per call in the same round.
+redis-server of this run on loopback), with the garbage collector off. A round makes
+``count`` calls of every contender, one of each in turn in a new order each time, so
+that the machine's slow moments fall on all of them alike. A ratio is the median over
+rounds of the two contenders' mean time per call in the round.
 
 Shared budget: several processes (forked, so they start at once) bulk-send through one
 Intercom app into a fake that allows ``budget`` calls per ``window`` seconds, sharing the
@@ -76,19 +77,24 @@ def per_call(count: int, rounds: int, warmup: int) -> list[Row]:
             for _ in range(warmup):
                 call()
         samples: dict[str, list[float]] = {name: [] for name in senders}
-        order = list(senders)
+        calls = [(name, call) for name, (call, _) in senders.items()]
         shuffle = random.Random(13).shuffle
+        clock = time.perf_counter
         gc.collect()
         gc.disable()
         try:
             for _ in range(rounds):
-                shuffle(order)  # no contender always runs first, or right after another
-                for name in order:
-                    call = senders[name][0]
-                    started = time.perf_counter()
-                    for _ in range(count):
+                spent = dict.fromkeys(senders, 0.0)
+                for _ in range(count):
+                    # One call of each contender in turn, in a new order every time: the
+                    # machine's slow moments fall on all of them alike.
+                    shuffle(calls)
+                    for name, call in calls:
+                        started = clock()
                         call()
-                    samples[name].append((time.perf_counter() - started) / count * 1e6)
+                        spent[name] += clock() - started
+                for name, seconds in spent.items():
+                    samples[name].append(seconds / count * 1e6)
         finally:
             gc.enable()
         for _, client in senders.values():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -155,3 +156,89 @@ def test_bad_urls(url: str, message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)) as caught:
         Guard(url)
     assert "s3cret" not in str(caught.value)
+
+
+@pytest.fixture
+def redis_store(redis_url: str) -> Iterator[RedisStore]:
+    store = RedisStore(redis_url)
+    store.client.flushdb()
+    yield store
+    store.close()
+
+
+def test_redis_scripts_come_back_after_the_server_loses_them(redis_store: RedisStore) -> None:
+    assert redis_store.claim("k", "a", 30, 60) is None
+    redis_store.client.script_flush()  # as after a restart of redis-server
+    assert redis_store.finish("k", "a", "accepted", "{}", 60)
+    found = redis_store.get("k")
+    assert found is not None
+    assert (found.state, found.payload) == ("accepted", "{}")
+
+
+def test_redis_reuses_one_connection_per_thread_at_a_time(redis_store: RedisStore) -> None:
+    for number in range(50):
+        assert redis_store.claim(f"k{number}", "a", 30, 60) is None
+    assert redis_store.client.info("clients")["connected_clients"] <= 2  # ours and INFO's
+
+    def claim(start: int) -> None:
+        for number in range(start, start + 50):
+            assert redis_store.claim(f"k{number}", "b", 30, 60) is None
+
+    threads = [threading.Thread(target=claim, args=(1000 * n,)) for n in range(1, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 1 <= len(redis_store._idle) <= 5
+
+
+def _interrupt(*args: object, **kwargs: object) -> None:
+    raise KeyboardInterrupt
+
+
+def test_redis_drops_a_connection_whose_command_was_interrupted(
+    redis_store: RedisStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert redis_store.claim("first", "a", 30, 60) is None
+    (conn,) = redis_store._idle
+    # The next command is sent, and interrupted before its answer is read: the answer
+    # stays on the socket, where a reused connection would take it for the next one's.
+    with monkeypatch.context() as patched:
+        patched.setattr(conn, "read_response", _interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            redis_store.claim("second", "a", 30, 60)
+    found = redis_store.claim("first", "b", 30, 60)  # answered with the record, not "nil"
+    assert found is not None
+    assert (found.state, found.owner) == ("pending", "a")
+    taken = redis_store.get("second")
+    assert taken is not None
+    assert taken.owner == "a"  # it went through, and its answer was not read
+
+
+def test_redis_in_a_forked_child_uses_connections_of_its_own(redis_store: RedisStore) -> None:
+    import os
+
+    assert redis_store.claim("parent", "p", 30, 60) is None
+    (parents,) = redis_store._idle
+    reading, writing = os.pipe()
+    with warnings.catch_warnings():  # 3.12+ warns when other threads are alive; none send
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: exit at once, with what it found
+        status = 1
+        try:
+            status = 0 if redis_store.claim("child", "c", 30, 60) is None else 2
+            status = status or (3 if parents in redis_store._idle else 0)
+        finally:
+            os.write(writing, bytes([status]))
+            os._exit(0)
+    os.close(writing)
+    try:
+        assert os.read(reading, 1) == b"\x00"
+    finally:
+        os.close(reading)
+        os.waitpid(pid, 0)
+    assert redis_store._idle == [parents]
+    found = redis_store.claim("parent", "q", 30, 60)
+    assert found is not None
+    assert found.owner == "p"

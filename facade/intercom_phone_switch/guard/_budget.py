@@ -93,8 +93,8 @@ class SharedPacer:
         self._keys = [f"{namespace}:budget:{scope}", f"{namespace}:budget:{scope}:flight"]
         self._clock = clock
         self._flight_timeout = flight_timeout
-        self._acquire = store.client.register_script(ACQUIRE)
-        self._release = store.client.register_script(RELEASE)
+        self._acquire = store.script(ACQUIRE)
+        self._release = store.script(RELEASE)
         self._fail_open = fail_open
         self._mine: list[str] = []
         #: Seconds spent waiting for windows to reset, in total.
@@ -104,7 +104,7 @@ class SharedPacer:
     def __repr__(self) -> str:
         return f"<SharedPacer {self._keys[0]} in_flight_here={len(self._mine)}>"
 
-    def _run(self, script: Any, args: list[object]) -> Any:
+    def _run(self, script: str, args: list[object]) -> Any:
         return self._store.run(script, self._keys, args)
 
     @property

@@ -14,6 +14,8 @@ from ._store import Final, Record
 
 __all__ = ["dump", "load", "state_of"]
 
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+
 DIED = (
     "An earlier call with this idempotency key stopped before it recorded an outcome; "
     "an SMS may or may not have been sent."
@@ -62,7 +64,7 @@ def dump(outcome: PhoneSwitch | BaseException) -> str:
             "error": "DeliveryUnknown",
             "message": f"The call stopped: {type(outcome).__name__}",
         }
-    return json.dumps(data, separators=(",", ":"))
+    return _encode(data)
 
 
 def load(record: Record) -> PhoneSwitch | PhoneSwitchError:

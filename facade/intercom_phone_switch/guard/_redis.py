@@ -8,6 +8,8 @@ guard's namespace. Needs redis-py (``pip install 'intercom-phone-switch[redis]'`
 
 from __future__ import annotations
 
+import hashlib
+import os
 from typing import TYPE_CHECKING, Any
 
 from ._store import Final, Record, State, StoreError
@@ -69,7 +71,14 @@ def _ms(seconds: float) -> int:
 
 
 class RedisStore:
-    """Records in Redis hashes, moved between states by Lua scripts."""
+    """Records in Redis hashes, moved between states by Lua scripts.
+
+    Scripts run as EVALSHA on connections this store keeps checked out of redis-py's
+    pool, one per thread at a time: a command then costs one round trip and little
+    else. A connection whose command failed or was interrupted is disconnected before
+    it is used again (its answer might still be on the way), and a server that lost
+    its scripts (a restart, SCRIPT FLUSH) is given them again.
+    """
 
     blocking = True
 
@@ -82,22 +91,63 @@ class RedisStore:
             ) from None
         self.url = redacted(url)
         self._errors: tuple[type[Exception], ...] = (redis.RedisError,)
+        self._no_script: type[Exception] = redis.exceptions.NoScriptError
         self.client: redis.Redis = redis.Redis.from_url(
             url, socket_timeout=timeout, socket_connect_timeout=timeout, **options
         )
-        self._claim = self.client.register_script(CLAIM)
-        self._get = self.client.register_script(GET)
-        self._finish = self.client.register_script(FINISH)
-        self._release = self.client.register_script(RELEASE)
+        self._sources: dict[str, str] = {}
+        # redis-py's connections: their methods carry no annotations, so they are Any here.
+        self._idle: list[Any] = []
+        self._pid = os.getpid()
+        self._claim = self.script(CLAIM)
+        self._get = self.script(GET)
+        self._finish = self.script(FINISH)
+        self._release = self.script(RELEASE)
 
     def __repr__(self) -> str:
         return f"RedisStore({self.url!r})"
 
-    def run(self, script: Any, keys: list[str], args: list[object]) -> Any:
+    def script(self, source: str) -> str:
+        """Register a Lua script; its SHA1 is what ``run`` takes."""
+        sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
+        self._sources[sha] = source
+        return sha
+
+    def run(self, script: str, keys: list[str], args: list[object]) -> Any:
+        """The reply of a registered script; StoreError when Redis fails."""
         try:
-            return script(keys=keys, args=args)
+            return self._evalsha(script, keys, args)
         except self._errors as error:
             raise StoreError(f"Redis guard {self.url}: {type(error).__name__}: {error}") from None
+
+    def _evalsha(self, sha: str, keys: list[str], args: list[object]) -> Any:
+        if self._pid != os.getpid():  # forked: the parent's connections are not ours
+            self._pid = os.getpid()
+            self._idle = []
+        try:
+            conn = self._idle.pop()
+        except IndexError:
+            conn = self.client.connection_pool.get_connection()
+        try:
+            reply = conn.retry.call_with_retry(
+                lambda: self._call(conn, sha, keys, args), lambda _error: conn.disconnect()
+            )
+        except BaseException:
+            conn.disconnect()  # whatever was left half sent or half read goes with it
+            raise
+        finally:
+            self._idle.append(conn)
+        return reply
+
+    def _call(self, conn: Any, sha: str, keys: list[str], args: list[object]) -> Any:
+        conn.send_command("EVALSHA", sha, len(keys), *keys, *args)
+        try:
+            return conn.read_response()
+        except self._no_script:
+            conn.send_command("SCRIPT", "LOAD", self._sources[sha])
+            conn.read_response()
+            conn.send_command("EVALSHA", sha, len(keys), *keys, *args)
+            return conn.read_response()
 
     @staticmethod
     def _record(found: Any) -> Record | None:
@@ -129,4 +179,8 @@ class RedisStore:
             raise StoreError(f"Redis guard {self.url}: {type(error).__name__}: {error}") from None
 
     def close(self) -> None:
+        idle, self._idle = self._idle, []
+        if self._pid == os.getpid():
+            for conn in idle:
+                self.client.connection_pool.release(conn)
         self.client.close()
