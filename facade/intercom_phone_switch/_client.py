@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from time import perf_counter
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
@@ -36,6 +36,7 @@ from ._http import (
 from ._logging import guard_http_loggers, log_attempt, logger
 from ._retry import Clock, RetryPolicy
 from .errors import AuthenticationError, DeliveryUnknown, PhoneSwitchError
+from .guard._environment import wanted
 
 if TYPE_CHECKING:
     from ._batch import AsyncPhoneSwitchBatch, PhoneSwitchBatch
@@ -297,10 +298,15 @@ class _Core(Generic[_HttpClient]):
             attempt_timeout=attempt_timeout,
         )
         self._generated: dict[str, Any] = {}
-        from .guard._flow import bind, budget
+        self._guard: Binding | None = None
+        self._budget: Callable[[], Any] | None = None
+        if share_rate_budget or wanted(guard, per_phone_window):  # else no guard is imported
+            from .guard._flow import bind, budget
 
-        self._guard = bind(guard, per_phone_window, deadline, http_client.timeout.read)
-        self._budget = budget(self._guard, share_rate_budget, self._base_url, self._token, clock)
+            self._guard = bind(guard, per_phone_window, deadline, http_client.timeout.read)
+            self._budget = budget(
+                self._guard, share_rate_budget, self._base_url, self._token, clock
+            )
 
     def with_options(
         self: _Self,
@@ -564,6 +570,7 @@ class PhoneSwitchClient(_Core[httpx.Client]):
                     policy.clock.sleep(wait)
         finally:
             call_options.reset(reset)
+            last_response.set(None)  # the call keeps no answer (nor its body) once done
 
     def _attempt(self, call: _Call, attempt: int) -> PhoneSwitch:
         last_response.set(None)
@@ -739,6 +746,7 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
                     await policy.clock.async_sleep(wait)
         finally:
             call_options.reset(reset)
+            last_response.set(None)  # the call keeps no answer (nor its body) once done
 
     async def _attempt(self, call: _Call, attempt: int) -> PhoneSwitch:
         last_response.set(None)

@@ -20,7 +20,8 @@ from __future__ import annotations
 import logging
 import re
 
-from ._secret import REDACTED, live_tokens
+from ._live_tokens import live_tokens
+from ._secret import REDACTED
 
 __all__ = ["RedactingFilter", "guard_http_loggers", "logger"]
 

@@ -20,28 +20,21 @@ from __future__ import annotations
 import html
 import json
 import re
-import weakref
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 import httpx
 
-__all__ = ["REDACTED", "Token", "live_tokens", "spelled"]
+from ._live_tokens import track
+
+__all__ = ["REDACTED", "Token", "spelled"]
 
 REDACTED = "[redacted]"
 #: The shortest token that is masked in what comes back (real access tokens are far
 #: longer).
 MIN_MASKED = 8
 _REDACTED_BYTES = REDACTED.encode()
-
-#: Every Token alive in this process, for the logging filter.
-_LIVE: weakref.WeakSet[Token] = weakref.WeakSet()
-
-
-def live_tokens() -> Iterator[Token]:
-    """The tokens of every client alive in this process."""
-    return iter(list(_LIVE))
 
 
 def spelled(secret: str) -> list[str]:
@@ -74,7 +67,7 @@ class Token(httpx.Auth):
         self._text = re.compile("|".join(re.escape(form) for form in forms) or "(?!)")
         self._bytes = re.compile(b"|".join(re.escape(form.encode()) for form in forms) or b"(?!)")
         if forms:
-            _LIVE.add(self)
+            track(self)
 
     @property
     def authorization(self) -> str:

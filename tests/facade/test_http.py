@@ -347,16 +347,24 @@ def test_a_plain_client_sends_through_its_mount_with_its_headers_and_timeout() -
     assert second.extensions["timeout"] == httpx.Timeout(2.5).as_dict()
 
 
-def test_the_request_an_answer_keeps_has_no_credentials() -> None:
+def test_the_request_an_answer_keeps_has_no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     from intercom_phone_switch._http import last_response
 
+    kept: list[httpx.Response | None] = []
+    outcome = PhoneSwitchClient._outcome
+
+    def reading(self: PhoneSwitchClient, *args: object) -> object:
+        kept.append(last_response.get())  # the answer, as the client reads it
+        return outcome(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PhoneSwitchClient, "_outcome", reading)
     http = httpx.Client(transport=httpx.MockTransport(_answer))
     with PhoneSwitchClient(TOKEN, http_client=http) as client:
         client.create_phone_switch(MOBILE)
-        kept = last_response.get()
     http.close()
-    assert kept is not None
-    assert "authorization" not in kept.request.headers
+    (answer,) = kept
+    assert answer is not None
+    assert "authorization" not in answer.request.headers
 
 
 def test_hooks_cookies_and_params_of_a_client_still_apply() -> None:
@@ -444,3 +452,39 @@ def test_a_header_that_cannot_be_encoded_sends_nothing(
     assert seen == []
     assert caught.value.sms_sent is False
     assert caught.value.attempts == 0  # nothing went on the wire
+
+
+def _answering(status: int) -> Callable[[httpx.Request], httpx.Response]:
+    body = GOOD if status == 200 else b'{"type": "error.list", "errors": []}'
+    return lambda request: httpx.Response(status, content=body)
+
+
+@pytest.mark.parametrize("status", [200, 500])
+def test_a_call_keeps_no_answer_once_it_is_done(status: int) -> None:
+    from intercom_phone_switch._http import last_response
+
+    transport = httpx.MockTransport(_answering(status))
+    with PhoneSwitchClient(TOKEN, http_client=httpx.Client(transport=transport)) as client:
+        try:
+            client.create_phone_switch(MOBILE, max_retries=0)
+        except ServerError:
+            assert status == 500
+    assert last_response.get() is None
+
+
+@pytest.mark.parametrize("status", [200, 500])
+def test_an_async_call_keeps_no_answer_once_it_is_done(status: int) -> None:
+    from intercom_phone_switch._http import last_response
+
+    async def main() -> httpx.Response | None:
+        transport = httpx.MockTransport(_answering(status))
+        http = httpx.AsyncClient(transport=transport)
+        async with AsyncPhoneSwitchClient(TOKEN, http_client=http) as client:
+            try:
+                await client.create_phone_switch(MOBILE, max_retries=0)
+            except ServerError:
+                assert status == 500
+        await http.aclose()
+        return last_response.get()
+
+    assert asyncio.run(main()) is None

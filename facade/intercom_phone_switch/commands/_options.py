@@ -40,7 +40,7 @@ def _key(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
 
 def guard_url_option(f: _F) -> _F:
     """``--guard``: the guard's store URL (default: its environment variable)."""
-    from intercom_phone_switch.guard._guard import GUARD_VARIABLE
+    from intercom_phone_switch.guard._environment import GUARD_VARIABLE
 
     return click.option(
         "--guard",

@@ -15,8 +15,9 @@ from intercom_phone_switch._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from ._budget import SharedPacer
+    from ._environment import GUARD_VARIABLE
     from ._errors import GuardUnavailable, KeyInFlight, SendWindowClosed
-    from ._guard import DEFAULT_TTL, GUARD_VARIABLE, Guard, KeyState, open_store
+    from ._guard import DEFAULT_TTL, Guard, KeyState, open_store
     from ._store import Record, Store, StoreError
 
 _EXPORTS: dict[str, str] = {
@@ -24,7 +25,7 @@ _EXPORTS: dict[str, str] = {
     "KeyState": "._guard",
     "open_store": "._guard",
     "DEFAULT_TTL": "._guard",
-    "GUARD_VARIABLE": "._guard",
+    "GUARD_VARIABLE": "._environment",
     "GuardUnavailable": "._errors",
     "KeyInFlight": "._errors",
     "SendWindowClosed": "._errors",

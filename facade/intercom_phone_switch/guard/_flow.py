@@ -21,6 +21,7 @@ from intercom_phone_switch._retry import Clock
 from intercom_phone_switch.errors import PhoneSwitchError
 from intercom_phone_switch.results import PhoneSwitch
 
+from ._environment import environment_guard, wanted
 from ._errors import GuardUnavailable, KeyInFlight, SendWindowClosed
 from ._guard import Guard, check_key
 from ._payload import dump, load, state_of
@@ -304,14 +305,12 @@ def bind(
 ) -> Binding | None:
     """The client's binding: None when it has neither a guard nor a window (nor a guard in
     the environment), unless ``default`` (a call with an idempotency key needs one)."""
-    from ._guard import GUARD_VARIABLE
-
     if per_phone_window is not None and not per_phone_window > 0:
         raise ValueError("per_phone_window must be None or above 0 seconds")
+    if not (default or wanted(guard, per_phone_window)):
+        return None
     if guard is None:
-        guard = os.environ.get(GUARD_VARIABLE) or None
-        if guard is None and per_phone_window is None and not default:
-            return None
+        guard = environment_guard()
     owned = not isinstance(guard, Guard)
     if not isinstance(guard, Guard):
         guard = Guard(guard)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from ._environment import GUARD_VARIABLE, environment_guard
 from ._store import Store
 
 if TYPE_CHECKING:
@@ -15,8 +15,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_TTL", "GUARD_VARIABLE", "Guard", "KeyState", "open_store"]
 
-#: The environment variable naming the guard's URL when a client is given none.
-GUARD_VARIABLE = "INTERCOM_PHONE_SWITCH_GUARD"
 #: How long a key's record is kept by default: one day.
 DEFAULT_TTL = 86_400.0
 DEFAULT_NAMESPACE = "intercom-phone-switch"
@@ -124,7 +122,7 @@ class Guard:
     ) -> None:
         options: dict[str, str] = {}
         if store is None:
-            store = os.environ.get(GUARD_VARIABLE) or "memory://"
+            store = environment_guard() or "memory://"
         if isinstance(store, str):
             store, options = open_store(store)
         self.store: Store = store
