@@ -242,3 +242,35 @@ def test_redis_in_a_forked_child_uses_connections_of_its_own(redis_store: RedisS
     found = redis_store.claim("parent", "q", 30, 60)
     assert found is not None
     assert found.owner == "p"
+
+
+def test_the_memory_store_makes_a_payload_only_when_it_is_read() -> None:
+    from intercom_phone_switch.guard._memory import MemoryStore
+
+    calls: list[int] = []
+
+    def make() -> str:
+        calls.append(1)
+        return '{"switch":{}}'
+
+    store = MemoryStore()
+    assert store.claim("k", "a", 30, 60) is None
+    assert store.finish("k", "a", "accepted", make, 60)
+    assert calls == []
+    for _ in range(2):
+        found = store.get("k")
+        assert found is not None
+        assert found.payload == '{"switch":{}}'
+    assert calls == [1]
+
+
+def test_only_an_accepted_outcome_is_dumped_late() -> None:
+    from intercom_phone_switch import PhoneSwitch, RateLimit, ServerError
+    from intercom_phone_switch.guard._payload import dump, payload
+
+    switch = PhoneSwitch("phone_call_redirect", "https://x/1", "+1", None, "2.16", RateLimit())
+    late = payload(switch)
+    assert callable(late)
+    assert late() == dump(switch)
+    # An error is text at once: no store keeps an exception, its traceback or its frames.
+    assert payload(ServerError("down", status=503)) == dump(ServerError("down", status=503))

@@ -24,7 +24,8 @@ from intercom_phone_switch.results import PhoneSwitch
 from ._environment import environment_guard, wanted
 from ._errors import GuardUnavailable, KeyInFlight, SendWindowClosed
 from ._guard import Guard, check_key
-from ._payload import dump, load, state_of
+from ._memory import MemoryStore
+from ._payload import dump, load, payload, state_of
 from ._store import Record, StoreError
 
 __all__ = ["Binding", "bind"]
@@ -267,7 +268,10 @@ class _Flow:
         state = state_of(outcome)
         try:
             if self.claimed_key and self.key is not None:
-                store.finish(self.key, self.owner, state, dump(outcome), guard.ttl)
+                if isinstance(store, MemoryStore):  # in this process: JSON only if read
+                    store.finish(self.key, self.owner, state, payload(outcome), guard.ttl)
+                else:
+                    store.finish(self.key, self.owner, state, dump(outcome), guard.ttl)
             if self.claimed_phone and binding.window is not None:
                 phone_key = guard.phone_key(self.phone)
                 if state == "refused":

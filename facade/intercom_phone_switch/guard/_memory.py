@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from ._store import Final, Record, State
 
-__all__ = ["MemoryStore", "shared"]
+__all__ = ["MemoryStore", "Payload", "shared"]
+
+#: An outcome's JSON, or a function that makes it: the memory store calls it when the
+#: record is first read, which most records never are.
+Payload = str | Callable[[], str]
 
 _PURGE_EVERY = 4096
 
@@ -20,8 +25,9 @@ class MemoryStore:
     def __init__(self, name: str = "") -> None:
         self.url = f"memory://{name}"
         self._lock = threading.Lock()
-        #: key -> [state, owner, payload, lease ends, expires] (monotonic seconds)
-        self._records: dict[str, tuple[State, str, str, float, float]] = {}
+        #: key -> [state, owner, payload, lease ends, expires] (monotonic seconds); a
+        #: payload given as a function is called when the record is first read.
+        self._records: dict[str, tuple[State, str, Payload, float, float]] = {}
         self._writes = 0
 
     def __repr__(self) -> str:
@@ -35,6 +41,9 @@ class MemoryStore:
         if expires <= now:
             del self._records[key]
             return None
+        if not isinstance(payload, str):
+            payload = payload()
+            self._records[key] = (state, owner, payload, lease, expires)
         if state == "pending" and lease <= now:
             state = "unknown"
         return Record(state, owner, payload, expires - now)
@@ -55,7 +64,7 @@ class MemoryStore:
         for key in [k for k, record in self._records.items() if record[4] <= now]:
             del self._records[key]
 
-    def finish(self, key: str, owner: str, state: Final, payload: str, ttl: float) -> bool:
+    def finish(self, key: str, owner: str, state: Final, payload: Payload, ttl: float) -> bool:
         with self._lock:
             found = self._records.get(key)
             if found is None or found[0] != "pending" or found[1] != owner:

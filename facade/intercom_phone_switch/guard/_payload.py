@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from intercom_phone_switch import errors
@@ -10,9 +11,10 @@ from intercom_phone_switch.errors import DeliveryUnknown, PhoneSwitchError, Unex
 from intercom_phone_switch.results import PhoneSwitch, RateLimit
 
 from . import _errors
+from ._memory import Payload
 from ._store import Final, Record
 
-__all__ = ["dump", "load", "state_of"]
+__all__ = ["dump", "load", "payload", "state_of"]
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 
@@ -65,6 +67,15 @@ def dump(outcome: PhoneSwitch | BaseException) -> str:
             "message": f"The call stopped: {type(outcome).__name__}",
         }
     return _encode(data)
+
+
+def payload(outcome: PhoneSwitch | BaseException) -> Payload:
+    """The outcome as the memory store takes it. A PhoneSwitch (immutable plain data) is
+    dumped only if the record is read; an error is dumped now, so that the store keeps
+    no exception, nor its traceback, nor the frames that holds."""
+    if isinstance(outcome, PhoneSwitch):
+        return partial(dump, outcome)
+    return dump(outcome)
 
 
 def load(record: Record) -> PhoneSwitch | PhoneSwitchError:
