@@ -485,6 +485,7 @@ class AsyncPhoneSwitchBatch(_Batch["AsyncPhoneSwitchClient"]):
                     return await client._attempt(call, attempt)
                 finally:
                     response = last_response.get()
+                    last_response.set(None)  # the item keeps it; the context does not
                     pacer.release(_headers(response))
             except PhoneSwitchError as failure:
                 error = failure
@@ -634,6 +635,7 @@ class PhoneSwitchBatch(_Batch["PhoneSwitchClient"]):
                     return client._attempt(call, attempt)
                 finally:
                     response = last_response.get()
+                    last_response.set(None)  # the item keeps it; the context does not
                     pacer.release(_headers(response))
             except PhoneSwitchError as failure:
                 error = failure
