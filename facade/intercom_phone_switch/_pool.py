@@ -6,14 +6,19 @@ all to decide whether an idle one may stay, and may hand one idle connection to 
 queued requests, which then retry). At 64 requests in flight that costs milliseconds of
 CPU per request, and it closes connections it has just opened.
 
-SlotTransport keeps that pool to its cheapest case: it holds single-connection httpx
-transports ("slots") and gives each request a slot of its own, so every httpcore pool
-sees one connection and one request at a time. Taking and returning a slot is O(1): a
-free slot (the most recently used first, to keep warm connections busy), else a new one
-while fewer than ``max_connections`` exist, else the request waits its turn, at most the
-request's pool timeout (then ``httpx.PoolTimeout``: nothing was sent). Everything else,
-the HTTP/1.1 connection, TLS, keep-alive expiry and the mapping of failures to httpx
-exceptions, is httpx's own, unchanged.
+SlotTransport keeps out of that pool: it holds httpx transports ("slots"), gives each
+request a slot of its own, and each slot sends through one httpcore connection instead
+of a pool (made by the pool httpx configured, so with its TLS, HTTP versions, retries
+and socket options, and made again once it is closed or past its keep-alive expiry).
+A request then costs the connection's own work and nothing more: no queue, no scan of
+other connections, and none of the locks, events and cancellation shields the pool
+makes per request (each of which also imports sniffio, a slow failed import where it is
+not installed). Taking and returning a slot is O(1): a free slot (the most recently
+used first, to keep warm connections busy), else a new one while fewer than
+``max_connections`` exist, else the request waits its turn, at most the request's pool
+timeout (then ``httpx.PoolTimeout``: nothing was sent). Everything else, the HTTP/1.1
+connection, TLS, keep-alive expiry and the mapping of failures to httpx exceptions, is
+httpx's and httpcore's own, unchanged.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpcore
 import httpx
 
 __all__ = ["DEFAULT_LIMITS", "SlotTransport", "default_client"]
@@ -83,6 +89,11 @@ class SlotTransport(httpx.AsyncBaseTransport):
             options.pop("verify", None)
             options.pop("cert", None)
         slot = httpx.AsyncHTTPTransport(verify=self._ssl, limits=self._slot_limits, **options)
+        # httpx keeps its pool in `_pool`, the one private name this module relies on;
+        # should that change, the slot keeps httpx's pool and only loses speed.
+        pool = getattr(slot, "_pool", None)
+        if isinstance(pool, httpcore.AsyncConnectionPool):
+            slot._pool = _OneConnection(pool)  # type: ignore[assignment]
         self._slots.append(slot)
         return slot
 
@@ -145,6 +156,57 @@ class SlotTransport(httpx.AsyncBaseTransport):
             await slot.aclose()
         if self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
+
+
+class _OneConnection:
+    """What a slot's httpx transport sends through in place of httpcore's pool: one
+    connection, made by that pool (with its TLS, HTTP versions, retries and socket
+    options), used by one request at a time, and made again once it is closed or has
+    expired. It spares each request the pool's queue and bookkeeping. A connection that
+    turns out to be unavailable when a request starts on it has sent nothing (httpcore
+    says so before writing a byte), so the request goes out on a new one, as the pool
+    would do."""
+
+    __slots__ = ("_connection", "_pool")
+
+    def __init__(self, pool: httpcore.AsyncConnectionPool) -> None:
+        self._pool = pool
+        self._connection: httpcore.AsyncConnectionInterface | None = None
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        if request.url.scheme not in (b"http", b"https"):
+            return await self._pool.handle_async_request(request)  # its error for the scheme
+        origin = request.url.origin
+        for _ in range(3):
+            connection = self._connection
+            if (
+                connection is None
+                or not connection.can_handle_request(origin)
+                or connection.is_closed()
+                or connection.has_expired()
+            ):
+                self._connection = None
+                if connection is not None:
+                    await connection.aclose()
+                connection = self._connection = self._pool.create_connection(origin)
+            try:
+                return await connection.handle_async_request(request)
+            except httpcore.ConnectionNotAvailable:
+                self._connection = None
+                await connection.aclose()
+        raise httpcore.ConnectionNotAvailable()
+
+    async def aclose(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.aclose()
+        await self._pool.aclose()
+
+    async def __aenter__(self) -> _OneConnection:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
 
 class _SlotStream(httpx.AsyncByteStream):

@@ -24,7 +24,8 @@ class ScriptedServer:
 
     "ok" (a 200), "drop" (close without answering), "hang" (never answer), "big"
     (announce 2 MiB), "chunked_big" (2 MiB, chunked), "gzip" (a gzip-encoded 200),
-    "cookie" (a 200 that sets a cookie).
+    "cookie" (a 200 that sets a cookie), "close" (a 200 saying ``Connection: close``, then
+    closing), "idle_close" (a 200, then closing the connection 0.1 s later, while idle).
     The last step repeats. ``requests`` counts the requests read completely.
     """
 
@@ -60,6 +61,15 @@ class ScriptedServer:
                         writer.write(b"10000\r\n" + b"x" * 0x10000 + b"\r\n")
                         await writer.drain()
                     writer.write(b"0\r\n\r\n")
+                elif step == "close":
+                    writer.write(answer(200, OK_BODY.encode(), "Connection: close"))
+                    await writer.drain()
+                    return
+                elif step == "idle_close":
+                    writer.write(OK)
+                    await writer.drain()
+                    await asyncio.sleep(0.1)
+                    return
                 elif step == "cookie":
                     writer.write(answer(200, b"{}", "Set-Cookie: session=abc; Path=/"))
                 elif step == "gzip":

@@ -122,3 +122,113 @@ def test_the_default_client_still_keeps_cookies_an_answer_sets() -> None:
             assert client.cookies.get("session") == "abc"
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("step", ["close", "idle_close"])
+def test_a_connection_the_server_closed_is_replaced_before_the_next_request(step: str) -> None:
+    server = ScriptedServer([step])
+    transport = SlotTransport(limits=httpx.Limits(max_connections=1))
+
+    async def run() -> list[int]:
+        async with server.running(), httpx.AsyncClient(transport=transport) as http:
+            statuses = []
+            for _ in range(5):
+                statuses.append((await http.post(server.url + "/x", json=BODY)).status_code)
+                await asyncio.sleep(0.3)  # "idle_close" closes after 0.1 s
+            return statuses
+
+    assert asyncio.run(asyncio.wait_for(run(), 10)) == [200] * 5
+    assert server.requests == 5  # each sent once, none retried
+    assert server.connections == 5
+
+
+def test_a_connection_past_its_keepalive_expiry_is_replaced() -> None:
+    server = ScriptedServer(["ok"])
+    limits = httpx.Limits(max_connections=1, keepalive_expiry=0.05)
+    transport = SlotTransport(limits=limits)
+
+    async def run() -> None:
+        async with server.running(), httpx.AsyncClient(transport=transport) as http:
+            for pause in (0, 0, 0.2, 0):
+                await asyncio.sleep(pause)
+                assert (await http.post(server.url + "/x", json=BODY)).status_code == 200
+
+    asyncio.run(asyncio.wait_for(run(), 10))
+    assert (server.requests, server.connections) == (4, 2)
+
+
+class _Unavailable:
+    """An httpcore connection that refuses every request before sending anything, as
+    httpcore does when a connection is no longer idle."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def can_handle_request(self, origin: object) -> bool:
+        return True
+
+    def is_closed(self) -> bool:
+        return self.closed
+
+    def has_expired(self) -> bool:
+        return False
+
+    async def handle_async_request(self, request: object) -> object:
+        import httpcore
+
+        raise httpcore.ConnectionNotAvailable()
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def test_a_connection_that_is_not_available_is_replaced_and_the_request_sent_once() -> None:
+    import httpcore
+
+    from intercom_phone_switch._pool import _OneConnection
+
+    server = ScriptedServer(["ok"])
+
+    async def run() -> int:
+        async with server.running():
+            pool = httpcore.AsyncConnectionPool()
+            made: list[object] = []
+            real = pool.create_connection
+
+            def create(origin: httpcore.Origin) -> object:
+                made.append(_Unavailable() if not made else real(origin))
+                return made[-1]
+
+            pool.create_connection = create  # type: ignore[method-assign]
+            one = _OneConnection(pool)
+            url = httpcore.URL(server.url + "/x")
+            headers = {"Host": f"127.0.0.1:{server.port}", "Content-Length": "2"}
+            request = httpcore.Request("POST", url, headers=headers, content=b"{}")
+            response = await one.handle_async_request(request)
+            await response.aread()
+            await response.aclose()
+            assert len(made) == 2
+            assert made[0].closed  # type: ignore[attr-defined]
+            await one.aclose()
+            return response.status
+
+    assert asyncio.run(asyncio.wait_for(run(), 10)) == 200
+    assert server.requests == 1
+
+
+def test_each_slot_sends_through_one_connection_not_httpcores_pool() -> None:
+    # If httpx stopped keeping its pool where SlotTransport looks, slots would fall back
+    # to httpcore's pool: correct, but slow. This catches it.
+    from intercom_phone_switch._pool import _OneConnection
+
+    server = ScriptedServer(["ok"])
+    transport = SlotTransport(limits=httpx.Limits(max_connections=2))
+
+    async def run() -> list[object]:
+        async with server.running(), httpx.AsyncClient(transport=transport) as http:
+            await asyncio.gather(*(http.post(server.url + "/x", json=BODY) for _ in range(4)))
+            return [slot._pool for slot in transport._slots]
+
+    pools = asyncio.run(asyncio.wait_for(run(), 10))
+    assert len(pools) == 2
+    assert all(isinstance(pool, _OneConnection) for pool in pools)
