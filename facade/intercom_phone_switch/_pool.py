@@ -194,7 +194,8 @@ class _OneConnection:
             except httpcore.ConnectionNotAvailable:
                 self._connection = None
                 await connection.aclose()
-        raise httpcore.ConnectionNotAvailable()
+        # Still nothing sent: a connect failure as httpx reports one (not sent, retryable).
+        raise httpcore.ConnectError("no connection to the server could take the request")
 
     async def aclose(self) -> None:
         connection, self._connection = self._connection, None

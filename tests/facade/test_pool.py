@@ -232,3 +232,67 @@ def test_each_slot_sends_through_one_connection_not_httpcores_pool() -> None:
     pools = asyncio.run(asyncio.wait_for(run(), 10))
     assert len(pools) == 2
     assert all(isinstance(pool, _OneConnection) for pool in pools)
+
+
+def test_connections_that_are_never_available_are_a_connect_error_and_send_nothing() -> None:
+    import httpcore
+
+    server = ScriptedServer(["ok"])
+    transport = SlotTransport(limits=httpx.Limits(max_connections=1))
+
+    async def run() -> BaseException:
+        async with server.running(), httpx.AsyncClient(transport=transport) as http:
+            await http.post(server.url + "/x", json=BODY)  # makes the slot
+            (slot,) = transport._slots
+            pool = slot._pool._pool  # type: ignore[attr-defined]
+            pool.create_connection = lambda origin: _Unavailable()
+            await slot._pool._connection.aclose()  # type: ignore[attr-defined]
+            slot._pool._connection = _Unavailable()  # type: ignore[attr-defined]
+            with pytest.raises(httpx.ConnectError) as raised:
+                await http.post(server.url + "/x", json=BODY)
+            assert isinstance(raised.value.__cause__, httpcore.ConnectError)
+            return raised.value
+
+    assert _failure(asyncio.run(asyncio.wait_for(run(), 10)), SECRET).failure == "not_sent"
+    assert server.requests == 1  # the first request only
+
+
+def test_a_request_cancelled_in_flight_leaves_the_slot_usable() -> None:
+    server = ScriptedServer(["hang", "ok"])
+    transport = SlotTransport(limits=httpx.Limits(max_connections=1))
+
+    async def run() -> int:
+        async with server.running(), httpx.AsyncClient(transport=transport) as http:
+            sending = asyncio.ensure_future(http.post(server.url + "/x", json=BODY))
+            while server.requests == 0:
+                await asyncio.sleep(0.01)
+            sending.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await sending
+            answer = await asyncio.wait_for(http.post(server.url + "/x", json=BODY), 5)
+            return answer.status_code
+
+    assert asyncio.run(asyncio.wait_for(run(), 10)) == 200
+    assert (server.requests, server.connections) == (2, 2)  # the cancelled one is not reused
+
+
+@pytest.mark.parametrize("step", ["big", "chunked_big"])
+def test_a_2xx_too_large_through_the_default_client_is_accepted_never_resent(step: str) -> None:
+    from intercom_phone_switch import UnexpectedResponse
+
+    server = ScriptedServer([step, "ok"])
+
+    async def run() -> UnexpectedResponse:
+        async with server.running():
+            client = AsyncPhoneSwitchClient(
+                "t", base_url=server.url, max_response_size=1024, attempt_timeout=2
+            )
+            async with client:
+                with pytest.raises(UnexpectedResponse) as raised:
+                    await client.create_phone_switch("+353832345678", max_retries=3)
+                return raised.value
+
+    error = asyncio.run(asyncio.wait_for(run(), 20))
+    assert error.status == 200
+    assert error.sms_sent is True
+    assert server.requests == 1  # a status line arrived: never sent again

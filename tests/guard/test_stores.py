@@ -274,3 +274,34 @@ def test_only_an_accepted_outcome_is_dumped_late() -> None:
     assert late() == dump(switch)
     # An error is text at once: no store keeps an exception, its traceback or its frames.
     assert payload(ServerError("down", status=503)) == dump(ServerError("down", status=503))
+
+
+def test_every_store_takes_a_payload_as_a_function_and_makes_it_once(store: Store) -> None:
+    calls: list[int] = []
+
+    def make() -> str:
+        calls.append(1)
+        return '{"switch":{}}'
+
+    assert store.claim("k", "a", 30, 60) is None
+    assert store.finish("k", "a", "accepted", make, 60)
+    for _ in range(2):
+        found = store.get("k")
+        assert found is not None
+        assert found.payload == '{"switch":{}}'
+    assert calls == [1]
+
+
+def test_an_accepted_outcome_with_a_lone_surrogate_is_kept_and_replayed(store: Store) -> None:
+    from intercom_phone_switch import PhoneSwitch, RateLimit
+    from intercom_phone_switch.guard._payload import load, payload
+
+    url = "https://x/msgr/\ud800"  # as a server could send it, JSON-escaped
+    switch = PhoneSwitch("phone_call_redirect", url, "+1", "r\udfff", "2.16", RateLimit(1, 0, 9))
+    assert store.claim("k", "a", 30, 60) is None
+    assert store.finish("k", "a", "accepted", payload(switch), 60)
+    found = store.get("k")
+    assert found is not None
+    replayed = load(found)
+    assert isinstance(replayed, PhoneSwitch)
+    assert (replayed.url, replayed.request_id, replayed.replayed) == (url, "r\udfff", True)

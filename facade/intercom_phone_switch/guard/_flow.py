@@ -24,8 +24,7 @@ from intercom_phone_switch.results import PhoneSwitch
 from ._environment import environment_guard, wanted
 from ._errors import GuardUnavailable, KeyInFlight, SendWindowClosed
 from ._guard import Guard, check_key
-from ._memory import MemoryStore
-from ._payload import dump, load, payload, state_of
+from ._payload import load, payload, state_of
 from ._store import Record, StoreError
 
 __all__ = ["Binding", "bind"]
@@ -256,7 +255,7 @@ class _Flow:
     def _finish_key(self, outcome: PhoneSwitchError) -> None:
         if self.claimed_key and self.key is not None:
             guard = self.binding.guard
-            guard.store.finish(self.key, self.owner, "refused", dump(outcome), guard.ttl)
+            guard.store.finish(self.key, self.owner, "refused", payload(outcome), guard.ttl)
 
     def settle(self, outcome: PhoneSwitch | BaseException) -> None:
         """Record the outcome; raises GuardUnavailable (fail closed) if the store fails."""
@@ -268,10 +267,7 @@ class _Flow:
         state = state_of(outcome)
         try:
             if self.claimed_key and self.key is not None:
-                if isinstance(store, MemoryStore):  # in this process: JSON only if read
-                    store.finish(self.key, self.owner, state, payload(outcome), guard.ttl)
-                else:
-                    store.finish(self.key, self.owner, state, dump(outcome), guard.ttl)
+                store.finish(self.key, self.owner, state, payload(outcome), guard.ttl)
             if self.claimed_phone and binding.window is not None:
                 phone_key = guard.phone_key(self.phone)
                 if state == "refused":

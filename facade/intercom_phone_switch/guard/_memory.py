@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 
-from ._store import Final, Record, State
+from ._store import Final, Payload, Record, State
 
-__all__ = ["MemoryStore", "Payload", "shared"]
-
-#: An outcome's JSON, or a function that makes it: the memory store calls it when the
-#: record is first read, which most records never are.
-Payload = str | Callable[[], str]
+__all__ = ["MemoryStore", "shared"]
 
 _PURGE_EVERY = 4096
 

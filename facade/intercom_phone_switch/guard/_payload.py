@@ -11,8 +11,7 @@ from intercom_phone_switch.errors import DeliveryUnknown, PhoneSwitchError, Unex
 from intercom_phone_switch.results import PhoneSwitch, RateLimit
 
 from . import _errors
-from ._memory import Payload
-from ._store import Final, Record
+from ._store import Final, Payload, Record
 
 __all__ = ["dump", "load", "payload", "state_of"]
 
@@ -70,9 +69,9 @@ def dump(outcome: PhoneSwitch | BaseException) -> str:
 
 
 def payload(outcome: PhoneSwitch | BaseException) -> Payload:
-    """The outcome as the memory store takes it. A PhoneSwitch (immutable plain data) is
-    dumped only if the record is read; an error is dumped now, so that the store keeps
-    no exception, nor its traceback, nor the frames that holds."""
+    """The outcome as a store takes it. A PhoneSwitch (immutable plain data) is dumped
+    when the store asks (the memory store: only if the record is read); an error is
+    dumped now, so that no store keeps an exception, its traceback or its frames."""
     if isinstance(outcome, PhoneSwitch):
         return partial(dump, outcome)
     return dump(outcome)

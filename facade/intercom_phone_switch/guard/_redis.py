@@ -12,7 +12,7 @@ import hashlib
 import os
 from typing import TYPE_CHECKING, Any
 
-from ._store import Final, Record, State, StoreError
+from ._store import Final, Payload, Record, State, StoreError, text_of
 
 if TYPE_CHECKING:
     import redis
@@ -118,7 +118,10 @@ class RedisStore:
         try:
             return self._evalsha(script, keys, args)
         except self._errors as error:
-            raise StoreError(f"Redis guard {self.url}: {type(error).__name__}: {error}") from None
+            raise self._failed(error) from None
+
+    def _failed(self, error: Exception) -> StoreError:
+        return StoreError(f"Redis guard {self.url}: {type(error).__name__}: {error}")
 
     def _evalsha(self, sha: str, keys: list[str], args: list[object]) -> Any:
         if self._pid != os.getpid():  # forked: the parent's connections are not ours
@@ -163,8 +166,9 @@ class RedisStore:
             return None  # a retried claim that had gone through
         return found
 
-    def finish(self, key: str, owner: str, state: Final, payload: str, ttl: float) -> bool:
-        return bool(self.run(self._finish, [key], [owner, state, payload, _ms(ttl)]))
+    def finish(self, key: str, owner: str, state: Final, payload: Payload, ttl: float) -> bool:
+        text = text_of(payload)
+        return bool(self.run(self._finish, [key], [owner, state, text, _ms(ttl)]))
 
     def release(self, key: str, owner: str) -> bool:
         return bool(self.run(self._release, [key], [owner]))
@@ -176,7 +180,7 @@ class RedisStore:
         try:
             return bool(self.client.delete(key))
         except self._errors as error:
-            raise StoreError(f"Redis guard {self.url}: {type(error).__name__}: {error}") from None
+            raise self._failed(error) from None
 
     def close(self) -> None:
         idle, self._idle = self._idle, []

@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-from ._store import Final, Record, State, StoreError
+from ._store import Final, Payload, Record, State, StoreError, text_of
 
 __all__ = ["SqliteStore"]
 
@@ -139,9 +139,9 @@ class SqliteStore:
                     return found
                 # Freed between the two statements: claim again.
 
-    def finish(self, key: str, owner: str, state: Final, payload: str, ttl: float) -> bool:
+    def finish(self, key: str, owner: str, state: Final, payload: Payload, ttl: float) -> bool:
         with self._lock:
-            cursor = self._run(_FINISH, state, payload, time.time() + ttl, key, owner)
+            cursor = self._run(_FINISH, state, text_of(payload), time.time() + ttl, key, owner)
             return cursor.rowcount == 1
 
     def release(self, key: str, owner: str) -> bool:

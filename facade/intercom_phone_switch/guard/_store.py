@@ -16,14 +16,24 @@ seconds after its last change; then the key is free again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-__all__ = ["Final", "Record", "State", "Store", "StoreError"]
+__all__ = ["Final", "Payload", "Record", "State", "Store", "StoreError", "text_of"]
 
 State = Literal["pending", "accepted", "refused", "unknown"]
 #: The states a call can record when it is done.
 Final = Literal["accepted", "refused", "unknown"]
+#: An outcome on its way into a store: its JSON, or a function that makes it. A store
+#: that keeps records in this process may call it only when the record is read (most
+#: never are); a store that writes elsewhere calls it at once (``text_of``).
+Payload = str | Callable[[], str]
+
+
+def text_of(payload: Payload) -> str:
+    """The JSON of a payload."""
+    return payload if isinstance(payload, str) else payload()
 
 
 class StoreError(Exception):
@@ -56,7 +66,7 @@ class Store(Protocol):
         Otherwise the record that holds it (a pending one of ``owner`` counts as claimed)."""
         ...
 
-    def finish(self, key: str, owner: str, state: Final, payload: str, ttl: float) -> bool:
+    def finish(self, key: str, owner: str, state: Final, payload: Payload, ttl: float) -> bool:
         """Record the outcome of ``owner``'s pending claim; False if it is not its claim."""
         ...
 
