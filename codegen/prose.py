@@ -16,8 +16,12 @@ import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
-#: Keywords whose values are prose (ours in the stored spec, never upstream's).
-PROSE = frozenset({"description", "summary", "title", "example", "examples", "externalDocs"})
+#: Keywords whose values are prose (ours in the stored spec, never upstream's), and our
+#: declarations that travel with them: ``x-stable-names`` (which JSON property carries
+#: each of the facade's stable names) is written by us, never by upstream.
+PROSE = frozenset(
+    {"description", "summary", "title", "example", "examples", "externalDocs", "x-stable-names"}
+)
 #: Extensions that carry structure; every other ``x-`` key of a description is dropped.
 STRUCTURAL_EXTENSIONS = frozenset({"x-aliases"})
 #: Keywords whose value maps names (of properties, components, statuses...) to objects.
@@ -42,7 +46,9 @@ NAME_MAPS = frozenset(
     }
 )
 #: Keywords whose values are data, not descriptions of data.
-DATA = frozenset({"enum", "default", "const", "example", "examples", "x-aliases", "mapping"})
+DATA = frozenset(
+    {"enum", "default", "const", "example", "examples", "x-aliases", "mapping", "x-stable-names"}
+)
 
 Visit = Callable[[dict[str, Any], tuple[str | int, ...]], None]
 

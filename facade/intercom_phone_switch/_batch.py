@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from ._bulk import Pacer, ThreadPacer, unpack
 from ._http import last_response
 from ._logging import logger
+from ._outcome import Outcome as _Sent
 from .errors import DeliveryUnknown, PhoneSwitchError, RateLimited, UnexpectedResponse
 from .results import PhoneSwitch
 
@@ -343,6 +344,7 @@ def _after_sending(
             status=status,
             version=call.version,
             attempts=attempt,
+            outcome=_Sent.ACCEPTED,
         )
     else:
         outcome = DeliveryUnknown(

@@ -38,6 +38,7 @@ from typing import Any
 import httpx
 
 from ._http import AnswerUnreadable, TransportFailure
+from ._outcome import of_status
 from ._versions import SUPPORTED_VERSIONS, Served
 from .errors import (
     ERROR_KEYS,
@@ -120,6 +121,7 @@ def error_from_answer(
         "request_id": _text(headers.get("x-request-id")),
         "headers": headers,
         "body": _body(content) if body_read else None,
+        "outcome": of_status(status),
     }
     if isinstance(parsed, models.PhoneSwitchError):
         key = _text(parsed.error_key)

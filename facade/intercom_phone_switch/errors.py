@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, ClassVar
 
+from ._outcome import Outcome
+
 if TYPE_CHECKING:
     from typing_extensions import TypedDict, Unpack
 
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
         attempts: int
         headers: Mapping[str, str] | None
         body: str | None
+        outcome: Outcome | None
 
 
 #: The most characters of a message an error keeps (the rest is summarised).
@@ -100,6 +103,9 @@ class PhoneSwitchError(Exception):
 
     replayed: bool = False
 
+    #: The outcome of an error of this class when whoever made it gave none.
+    default_outcome: ClassVar[Outcome] = Outcome.REFUSED
+
     #: A short description of the class, used when Intercom sends no message.
     summary: ClassVar[str] = "The phone switch failed."
 
@@ -115,7 +121,10 @@ class PhoneSwitchError(Exception):
         attempts: int = 0,
         headers: Mapping[str, str] | None = None,
         body: str | None = None,
+        outcome: Outcome | None = None,
     ) -> None:
+        #: Whether an SMS went out (see intercom_phone_switch.Outcome).
+        self.outcome: Outcome = self.default_outcome if outcome is None else Outcome(outcome)
         self.message = shorten(message or self.summary, MESSAGE_LIMIT)
         self.status = status
         self.codes = tuple(codes)
@@ -131,12 +140,12 @@ class PhoneSwitchError(Exception):
     def accepted(self) -> bool:
         """True when Intercom answered with a 2xx status: it accepted the request and the
         SMS went out, although the answer could not be read as a phone switch."""
-        return self.status is not None and 200 <= self.status < 300
+        return self.outcome is Outcome.ACCEPTED
 
     @property
     def sms_sent(self) -> bool | None:
         """Whether an SMS went out: True (accepted), False (certainly not), None (unknown)."""
-        return self.accepted
+        return self.outcome.sms_sent
 
     @property
     def code(self) -> str | None:
@@ -294,10 +303,7 @@ class DeliveryUnknown(PhoneSwitchError):
     """
 
     summary = "The request may have reached Intercom, but no answer came back."
-
-    @property
-    def sms_sent(self) -> bool | None:
-        return None
+    default_outcome = Outcome.UNKNOWN
 
 
 class ServerError(DeliveryUnknown):

@@ -202,9 +202,9 @@ def test_an_unreachable_guard_fails_closed(make_client: MakeClient, fake: FakeIn
     url = f"redis://127.0.0.1:{free_port()}/0?timeout=0.5"
     with pytest.raises(GuardUnavailable) as caught:
         make_client(guard=url).create_phone_switch(PHONE, idempotency_key="f1")
-    assert caught.value.sent is False
+    assert caught.value.sms_sent is False
     assert caught.value.attempts == 0
-    assert "sent=False" in str(caught.value)
+    assert "outcome=refused" in str(caught.value)
     assert fake.outbox.total == 0
     with pytest.raises(GuardUnavailable):
         make_client(guard=url, per_phone_window=10).create_phone_switch(PHONE)
@@ -254,14 +254,14 @@ def test_a_store_failure_after_sending_says_it_was_sent(
     client = make_client(guard=guard)
     with pytest.raises(GuardUnavailable) as caught:
         client.create_phone_switch(PHONE, idempotency_key="f3")
-    assert caught.value.sent is True
-    assert caught.value.outcome is not None
-    assert caught.value.outcome.url == fake.outbox.messages()[0].url  # type: ignore[union-attr]
+    assert caught.value.sms_sent is True
+    assert caught.value.recorded is not None
+    assert caught.value.recorded.url == fake.outbox.messages()[0].url  # type: ignore[union-attr]
     fake.faults.script("server_error_after")
     with pytest.raises(GuardUnavailable) as unknown:
         client.create_phone_switch(PHONE, idempotency_key="f4")
-    assert unknown.value.sent is None
-    assert isinstance(unknown.value.outcome, DeliveryUnknown)
+    assert unknown.value.sms_sent is None
+    assert isinstance(unknown.value.recorded, DeliveryUnknown)
     assert guard.state("f3").state == "pending"  # later calls wait, then read it as unknown
 
 

@@ -78,7 +78,7 @@ def test_an_unreachable_guard_exits_1_and_sends_nothing(fake: FakeIntercom) -> N
     result = send(fake, url, "call-3", "--json")
     assert result.exit_code == 1
     error = json.loads(result.stdout)
-    assert (error["error"], error["sent"]) == ("GuardUnavailable", False)
+    assert (error["error"], error["sms_sent"]) == ("GuardUnavailable", False)
     assert fake.outbox.total == 0
     shown = run(fake, "guard", "show", "call-3", "--guard", url)
     assert shown.exit_code == 1

@@ -65,7 +65,7 @@ def exit_status(error: Exception) -> Exit:
     if not isinstance(error, PhoneSwitchError):
         return Exit.UNKNOWN
     if isinstance(error, GuardUnavailable):  # nothing sent, or an outcome not recorded
-        return Exit.NOT_SENT if error.sent is False else Exit.UNKNOWN
+        return Exit.NOT_SENT if error.sms_sent is False else Exit.UNKNOWN
     status = error.status
     if status is not None and 200 <= status < 300:
         return Exit.ACCEPTED
@@ -239,8 +239,7 @@ def _show_error(output: Output, error: Exception, status: Exit, as_json: bool) -
             "attempts": error.attempts,
             "replayed": error.replayed,
         }
-        if hasattr(error, "sent"):
-            fields["sent"] = error.sent
+        fields["sms_sent"] = error.sms_sent
     else:
         fields = {"error": type(error).__name__, "message": f"the client failed: {error}"}
     fields["outcome"] = OUTCOMES[status]

@@ -126,8 +126,7 @@ class SharedPacer:
                 if self._fail_open:
                     return True  # unpaced: fail_open was chosen
                 raise GuardUnavailable(
-                    f"The shared rate budget could not be read, so nothing was sent: {error}",
-                    sent=False,
+                    f"The shared rate budget could not be read, so nothing was sent: {error}"
                 ) from None
             wait = min(float(answer), MAX_WINDOW_WAIT)
             if wait == 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from intercom_phone_switch._outcome import Outcome
 from intercom_phone_switch.errors import DeliveryUnknown, PhoneSwitchError
 
 if TYPE_CHECKING:
@@ -15,14 +16,15 @@ __all__ = ["GuardUnavailable", "KeyInFlight", "SendWindowClosed"]
 class GuardUnavailable(PhoneSwitchError):
     """The guard's store could not be reached or failed, and the guard fails closed.
 
-    ``sent`` says what happened to the SMS:
+    ``outcome`` (and so ``sms_sent``) says what happened to the SMS:
 
-    - False: nothing was sent (the claim failed, so no request went out);
-    - True: Intercom accepted the request (``outcome`` is the PhoneSwitch), but the
+    - REFUSED: nothing was sent (the claim failed, so no request went out);
+    - ACCEPTED: Intercom accepted the request (``recorded`` is the PhoneSwitch), but the
       outcome could not be recorded: the key stays pending, then unknown;
-    - None: a request went out and its outcome (``outcome``, a DeliveryUnknown) is unknown.
+    - UNKNOWN: a request went out and its outcome (``recorded``, a DeliveryUnknown) is
+      unknown.
 
-    ``outcome`` is the PhoneSwitch or PhoneSwitchError of the request, when one was sent.
+    ``recorded`` is the PhoneSwitch or PhoneSwitchError of the request, when one was sent.
     """
 
     summary = "The idempotency guard's store is unavailable."
@@ -31,17 +33,16 @@ class GuardUnavailable(PhoneSwitchError):
         self,
         message: str | None = None,
         *,
-        sent: bool | None = False,
-        outcome: PhoneSwitch | PhoneSwitchError | None = None,
+        outcome: Outcome = Outcome.REFUSED,
+        recorded: PhoneSwitch | PhoneSwitchError | None = None,
         version: str | None = None,
     ) -> None:
-        attempts = getattr(outcome, "attempts", 0) if outcome is not None else 0
-        super().__init__(message, version=version, attempts=attempts)
-        self.sent = sent
-        self.outcome = outcome
+        attempts = getattr(recorded, "attempts", 0) if recorded is not None else 0
+        super().__init__(message, version=version, attempts=attempts, outcome=outcome)
+        self.recorded = recorded
 
     def _context(self) -> list[tuple[str, object]]:
-        return [*super()._context(), ("sent", self.sent)]
+        return [*super()._context(), ("outcome", self.outcome.value)]
 
 
 class SendWindowClosed(PhoneSwitchError):

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from intercom_phone_switch._http import Token
+from intercom_phone_switch._outcome import Outcome
 from intercom_phone_switch._retry import Clock
 from intercom_phone_switch.errors import PhoneSwitchError
 from intercom_phone_switch.results import PhoneSwitch
@@ -218,7 +219,6 @@ class _Flow:
             self._abandon()
             raise GuardUnavailable(
                 f"The guard could not claim the key, so nothing was sent: {error}",
-                sent=False,
                 version=self.version,
             ) from None
         return _SEND
@@ -285,12 +285,11 @@ class _Flow:
                 return
             if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
                 return  # a cancellation or interrupt: it is re-raised as it is
-            sent = {"accepted": True, "refused": False, "unknown": None}[state]
             recorded = outcome if isinstance(outcome, (PhoneSwitch, PhoneSwitchError)) else None
             raise GuardUnavailable(
                 f"The guard could not record the outcome ({state}): {error}",
-                sent=sent,
-                outcome=recorded,
+                outcome=Outcome(state),
+                recorded=recorded,
                 version=self.version,
             ) from None
 

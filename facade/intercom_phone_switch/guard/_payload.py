@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from intercom_phone_switch import errors
+from intercom_phone_switch._outcome import Outcome
 from intercom_phone_switch.errors import DeliveryUnknown, PhoneSwitchError, UnexpectedResponse
 from intercom_phone_switch.results import PhoneSwitch, RateLimit
 
@@ -105,6 +106,7 @@ def load(record: Record) -> PhoneSwitch | PhoneSwitchError:
         request_id=data.get("request_id"),
         version=data.get("version"),
         attempts=int(data.get("attempts") or 0),
+        outcome=Outcome(record.state) if record.state in Outcome.__members__.values() else None,
     )
     error.replayed = True
     return error
