@@ -8,14 +8,15 @@ them all (a per-number send window).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from ._outcome import Outcome
-    from .results import PhoneSwitch
+    from ._retry import Clock
+    from .results import PhoneSwitch, RateLimit
 
-__all__ = ["CallInfo", "SendHook"]
+__all__ = ["AsyncPacer", "CallInfo", "SendHook", "ThreadPacer"]
 
 
 class CallInfo(Protocol):
@@ -44,6 +45,32 @@ class CallInfo(Protocol):
         cancellation or an interrupt."""
 
 
+class AsyncPacer(Protocol):
+    """Lets a bulk item's request start only while the rate-limit window has room."""
+
+    async def acquire(self, until: float | None = None) -> bool:
+        """Wait for room; False (nothing waited for) when the room comes after ``until``
+        (the clock's monotonic time)."""
+
+    def release(self, answer: Mapping[str, str] | RateLimit | None) -> None:
+        """The request ended; ``answer`` is its headers (None when no answer came)."""
+
+    @property
+    def latest(self) -> RateLimit | None:
+        """The rate-limit state the last answer reported."""
+
+
+class ThreadPacer(Protocol):
+    """AsyncPacer for the threads of a synchronous batch."""
+
+    def acquire(self, until: float | None = None) -> bool: ...
+
+    def release(self, answer: Mapping[str, str] | RateLimit | None) -> None: ...
+
+    @property
+    def latest(self) -> RateLimit | None: ...
+
+
 class SendHook(Protocol):
     """Runs around a call: may send it (``deliver``), or return or raise something else."""
 
@@ -57,3 +84,11 @@ class SendHook(Protocol):
         self, call: CallInfo, deliver: Callable[[], Awaitable[PhoneSwitch]]
     ) -> PhoneSwitch:
         """The async client's call: ``await deliver()`` sends it."""
+
+    def pacer(self, scope: str, clock: Clock) -> AsyncPacer | None:
+        """A pacer whose budget is shared with every process sending through the same
+        app (``scope`` names it: a digest of the server and the token), or None to let
+        each batch pace on its own."""
+
+    def thread_pacer(self, scope: str, clock: Clock) -> ThreadPacer | None:
+        """The same for a synchronous batch."""
