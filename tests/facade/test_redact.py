@@ -40,7 +40,7 @@ def test_a_masker_shows_no_secret_and_leaves_other_text_alone() -> None:
             "redis://user:pw@h:6379/0?password=s3cret&timeout=2",
             "redis://[redacted]@h:6379/0?password=[redacted]&timeout=2",
         ),
-        ("http://a:b@host/x?q=1#frag", "http://[redacted]@host/x?q=1"),
+        ("http://alice:b0b@host/x?q=1#frag", "http://[redacted]@host/x?q=1"),
         ("redis://h/0?Password=x&db=1", "redis://h/0?Password=[redacted]&db=1"),
         ("sqlite:///relative.db", "sqlite:///relative.db"),
         ("sqlite:////abs/guard.db?timeout=5", "sqlite:////abs/guard.db?timeout=5"),
