@@ -17,17 +17,11 @@ from ._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from ._aiohttp import AiohttpClient, AiohttpTransport
-    from ._batch import (
-        AsyncPhoneSwitchBatch,
-        BatchEntry,
-        ItemState,
-        PhoneSwitchBatch,
-        SendInterrupted,
-        UnprocessableItem,
-    )
-    from ._client import AsyncPhoneSwitchClient, PhoneSwitchClient
+    from ._batch import AsyncPhoneSwitchBatch, BatchEntry, ItemState, PhoneSwitchBatch
+    from ._client import AsyncPhoneSwitchClient, PhoneSwitchClient, PreparedCall
     from ._logging import RedactingFilter
     from ._metadata import __version__
+    from ._outcome import Outcome
     from ._retry import Clock, SystemClock
     from ._versions import LATEST_VERSION, SUPPORTED_VERSIONS
     from .errors import (
@@ -40,9 +34,11 @@ if TYPE_CHECKING:
         PhoneSwitchError,
         RateLimited,
         RequestRejected,
+        SendInterrupted,
         ServerError,
         SmsNotSent,
         UnexpectedResponse,
+        UnprocessableItem,
         UnsupportedVersion,
     )
     from .results import PhoneSwitch, RateLimit
@@ -51,6 +47,8 @@ if TYPE_CHECKING:
 _EXPORTS: dict[str, str] = {
     "PhoneSwitchClient": "._client",
     "AsyncPhoneSwitchClient": "._client",
+    "PreparedCall": "._client",
+    "Outcome": "._outcome",
     "PhoneSwitch": ".results",
     "RateLimit": ".results",
     "SUPPORTED_VERSIONS": "._versions",
@@ -66,8 +64,6 @@ _EXPORTS: dict[str, str] = {
             "BatchEntry",
             "ItemState",
             "PhoneSwitchBatch",
-            "SendInterrupted",
-            "UnprocessableItem",
         )
     },
     "AiohttpClient": "._aiohttp",
@@ -88,6 +84,8 @@ _EXPORTS: dict[str, str] = {
             "DeliveryUnknown",
             "ConnectionFailed",
             "UnexpectedResponse",
+            "SendInterrupted",
+            "UnprocessableItem",
         )
     },
 }
@@ -108,10 +106,12 @@ __all__ = [
     "InvalidPhoneNumber",
     "ItemState",
     "LandlinePhoneNumber",
+    "Outcome",
     "PhoneSwitch",
     "PhoneSwitchBatch",
     "PhoneSwitchClient",
     "PhoneSwitchError",
+    "PreparedCall",
     "RateLimit",
     "RateLimited",
     "RedactingFilter",

@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import weakref
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -42,6 +42,8 @@ except ImportError as error:  # pragma: no cover - the message is the point
         "the aiohttp transport needs aiohttp: pip install 'intercom-phone-switch[aiohttp]'"
     ) from error
 from yarl import URL
+
+from . import _defaults
 
 #: asyncio.timeout (Python 3.11+); Python 3.10 falls back on asyncio.wait_for.
 _timeout: Any = getattr(asyncio, "timeout", None)
@@ -56,8 +58,11 @@ __all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "AiohttpClient", "AiohttpTransport", "R
 _T = TypeVar("_T")
 
 #: Phone switch answers are a few hundred bytes; anything past this is refused.
-DEFAULT_MAX_RESPONSE_BYTES = 1 << 20
-_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+DEFAULT_MAX_RESPONSE_BYTES = _defaults.MAX_RESPONSE_SIZE
+_LIMITS = httpx.Limits(
+    max_connections=_defaults.MAX_CONNECTIONS,
+    max_keepalive_connections=_defaults.MAX_CONNECTIONS,
+)
 
 
 class ResponseTooLarge(httpx.ReadError):
@@ -65,12 +70,14 @@ class ResponseTooLarge(httpx.ReadError):
 
 
 class _Handover:
-    """Set by the connector once a connection belongs to the request."""
+    """Set by the connector once a connection belongs to the request; it tells the
+    request's trace (when it has one) that the request is being handed over."""
 
-    __slots__ = ("connected",)
+    __slots__ = ("connected", "trace")
 
-    def __init__(self) -> None:
+    def __init__(self, trace: Any = None) -> None:
         self.connected = False
+        self.trace = trace
 
 
 _handover: ContextVar[_Handover | None] = ContextVar(
@@ -93,6 +100,8 @@ class _Connector(aiohttp.TCPConnector):
         handover = _handover.get()
         if handover is not None:
             handover.connected = True
+            if handover.trace is not None:
+                await handover.trace("http11.send_request_headers.started", {"request": req})
         protocol = connection.protocol
         if protocol is not None and protocol not in self._seen:
             self._seen.add(protocol)
@@ -169,8 +178,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         limits: httpx.Limits = _LIMITS,
         verify: ssl.SSLContext | bool = True,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        max_line_size: int = 8190,
-        max_field_size: int = 8190,
+        max_line_size: int = _defaults.MAX_HEADER_LINE,
+        max_field_size: int = _defaults.MAX_HEADER_LINE,
     ) -> None:
         if max_response_bytes < 0:
             raise ValueError("max_response_bytes must not be negative")
@@ -224,6 +233,12 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return found
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        trace = request.extensions.get("trace")
+        if trace is not None:  # from here on, the trace tells how far the request got
+            await trace("connection.acquire.started", {"request": request})
+        for name, value in request.headers.raw:
+            if any(byte in name or byte in value for byte in (b"\r", b"\n", b"\0")):
+                raise httpx.LocalProtocolError("a header holds a line break or NUL")
         session = self._session or self._open()
         timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
         connect = timeouts.get("connect")
@@ -238,7 +253,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 self._timeouts[to_connect, connect, read] = timeout
         body = request.content if hasattr(request, "_content") else await request.aread()
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
-        handover = _Handover()
+        handover = _Handover(trace)
         token = _handover.set(handover)
         call = session.request(
             request.method,
@@ -248,51 +263,25 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             allow_redirects=False,
             timeout=timeout,
         )
-        answer: aiohttp.ClientResponse | None = None
         try:
             try:
                 answer = await _within(call, _sum(to_connect, timeouts.get("write"), read))
-                content = await self._read(answer, request)
             except Exception as error:
                 # aiohttp's own timeouts are subclasses; a plain one is the deadline's.
                 deadline = type(error) is asyncio.TimeoutError
                 raise self._mapped(error, request, handover, deadline) from error
-            finally:
-                if answer is not None:
-                    answer.release()
         finally:
             _handover.reset(token)
+        reason = (answer.reason or "").encode("latin-1", "replace")
+        if trace is not None:
+            status_line = (b"HTTP/1.1", answer.status, reason, answer.raw_headers)
+            await trace("http11.receive_response_headers.complete", {"return_value": status_line})
         return httpx.Response(
             answer.status,
             headers=answer.raw_headers,
-            stream=httpx.ByteStream(content),
-            extensions={
-                "http_version": b"HTTP/1.1",
-                "reason_phrase": (answer.reason or "").encode("latin-1", "replace"),
-            },
+            stream=_Body(answer, request, self._max_bytes),
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
         )
-
-    async def _read(self, answer: aiohttp.ClientResponse, request: httpx.Request) -> bytes:
-        length = answer.content_length
-        if length is not None and length > self._max_bytes:
-            answer.close()
-            raise ResponseTooLarge(
-                f"the answer announces {length} bytes, more than {self._max_bytes}",
-                request=request,
-            )
-        if length is not None:
-            return await answer.read()
-        parts: list[bytes] = []
-        size = 0
-        async for chunk in answer.content.iter_any():
-            size += len(chunk)
-            if size > self._max_bytes:
-                answer.close()
-                raise ResponseTooLarge(
-                    f"the answer is larger than {self._max_bytes} bytes", request=request
-                )
-            parts.append(chunk)
-        return b"".join(parts)
 
     @staticmethod
     def _mapped(
@@ -313,6 +302,47 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             await session.close()
 
 
+class _Body(httpx.AsyncByteStream):
+    """An answer's body as aiohttp reads it, at most ``limit`` bytes; failures reported
+    as httpx's read errors. Closing it gives the connection back."""
+
+    __slots__ = ("_answer", "_limit", "_request")
+
+    def __init__(self, answer: aiohttp.ClientResponse, request: httpx.Request, limit: int) -> None:
+        self._answer = answer
+        self._request = request
+        self._limit = limit
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        answer, request, limit = self._answer, self._request, self._limit
+        length = answer.content_length
+        if length is not None and length > limit:
+            answer.close()
+            raise ResponseTooLarge(
+                f"the answer announces {length} bytes, more than {limit}", request=request
+            )
+        size = 0
+        try:
+            async for chunk in answer.content.iter_any():
+                size += len(chunk)
+                if size > limit:
+                    answer.close()
+                    raise ResponseTooLarge(
+                        f"the answer is larger than {limit} bytes", request=request
+                    )
+                yield chunk
+        except httpx.TransportError:
+            raise
+        except Exception as error:
+            mapped = _maybe_sent(error, request, deadline=False)
+            if mapped is None:
+                raise
+            raise mapped from error
+
+    async def aclose(self) -> None:
+        self._answer.release()
+
+
 class AiohttpClient(httpx.AsyncClient):
     """An ``httpx.AsyncClient`` sending through an ``AiohttpTransport``.
 
@@ -328,16 +358,14 @@ class AiohttpClient(httpx.AsyncClient):
         limits: httpx.Limits = _LIMITS,
         verify: ssl.SSLContext | bool = True,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        max_line_size: int = 8190,
-        max_field_size: int = 8190,
+        max_line_size: int = _defaults.MAX_HEADER_LINE,
+        max_field_size: int = _defaults.MAX_HEADER_LINE,
         **options: Any,
     ) -> None:
         if "transport" in options:
             raise TypeError("AiohttpClient makes its own transport")
         if timeout is None:
-            from ._client import DEFAULT_TIMEOUT
-
-            timeout = DEFAULT_TIMEOUT
+            timeout = httpx.Timeout(_defaults.TIMEOUT, connect=_defaults.CONNECT_TIMEOUT)
         self.aiohttp_transport = AiohttpTransport(
             limits=limits,
             verify=verify,

@@ -2,11 +2,17 @@
 
 A batch is created by a client (``client.phone_switch_batch(items)``) and held by the
 caller. Running it sends each item at most once, paced on the rate-limit headers (see
-_bulk), and records one BatchEntry per item: its ItemState and its outcome. Whatever stops
-the run (a cancelled task, ``asyncio.wait_for`` timing out, a failing TaskGroup, Ctrl-C
-in a synchronous batch) the entries stay readable, no request is still under way once
-the run has returned or raised, and ``not_started()`` lists exactly the items that can be
-sent again without texting anyone twice.
+_bulk), and records one BatchEntry per item: its ItemState and its outcome. It talks to
+the client through the client's public API only: ``prepare`` checks an item,
+``send_prepared`` sends it (through the guard, with the run's pacer), ``pacer`` gives the
+run its pacer and ``retry_policy`` its clock and deadline.
+
+Whatever stops the run (a cancelled task, ``asyncio.wait_for`` timing out, a failing
+TaskGroup, Ctrl-C in a synchronous batch) every entry ends in a final state read from its
+call's outcome: NOT_STARTED when nothing of its request was handed over (safe to send
+again: ``not_started()``), INTERRUPTED when it was and no answer came, ACCEPTED or REFUSED
+by the status when one came. No request is still under way once the run has returned or
+raised.
 
 Per item, nothing but its own outcome can come out of processing it: an exception that is
 not a PhoneSwitchError becomes UnprocessableItem when it struck before anything was sent,
@@ -28,23 +34,29 @@ from collections.abc import (
     Generator,
     Iterable,
     Iterator,
+    Mapping,
     Sequence,
 )
 from concurrent.futures import ThreadPoolExecutor
 from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ._bulk import Pacer, ThreadPacer, unpack
-from ._http import last_response
+from ._hooks import check_key
 from ._logging import logger
-from ._outcome import Outcome as _Sent
-from .errors import DeliveryUnknown, PhoneSwitchError, RateLimited, UnexpectedResponse
+from ._outcome import Outcome
+from .errors import (
+    DeliveryUnknown,
+    PhoneSwitchError,
+    SendInterrupted,
+    UnexpectedResponse,
+    UnprocessableItem,
+)
 from .results import PhoneSwitch
 
 if TYPE_CHECKING:
-    import httpx
-
+    from ._attempts import Call
     from ._client import AsyncPhoneSwitchClient, PhoneSwitchClient
+    from ._hooks import AsyncPacer, ThreadPacer
 
 __all__ = [
     "AsyncPhoneSwitchBatch",
@@ -55,21 +67,7 @@ __all__ = [
     "UnprocessableItem",
 ]
 
-Outcome = PhoneSwitch | PhoneSwitchError
-
-
-class SendInterrupted(DeliveryUnknown):
-    """The batch was stopped (cancelled, timed out) while this item's request was under
-    way: an SMS may or may not have been sent."""
-
-    summary = "The batch was stopped while this request was under way; an SMS may have been sent."
-
-
-class UnprocessableItem(PhoneSwitchError):
-    """This item could not be processed: an unexpected error (its ``__cause__``) struck
-    before any request for it was sent. Nothing was sent."""
-
-    summary = "The item could not be processed; nothing was sent."
+Result = PhoneSwitch | PhoneSwitchError
 
 
 class ItemState(str, enum.Enum):
@@ -87,27 +85,41 @@ class ItemState(str, enum.Enum):
     #: The batch was stopped while its request was under way: the outcome is a
     #: SendInterrupted (a DeliveryUnknown); an SMS may have been sent.
     INTERRUPTED = "interrupted"
-    #: Nothing was sent for it: the run stopped before it. Safe to send again.
+    #: Nothing was sent for it: the run stopped before its request was handed over.
+    #: Safe to send again.
     NOT_STARTED = "not_started"
 
     def __str__(self) -> str:
         return self.value
 
 
-def state_of(outcome: Outcome) -> ItemState:
-    """The final ItemState an outcome stands for."""
-    if isinstance(outcome, PhoneSwitch):
+_BY_OUTCOME = {
+    Outcome.ACCEPTED: ItemState.ACCEPTED,
+    Outcome.REFUSED: ItemState.REFUSED,
+    Outcome.UNKNOWN: ItemState.UNKNOWN,
+}
+
+
+def state_of(result: Result) -> ItemState:
+    """The final ItemState a result stands for: its outcome's."""
+    if isinstance(result, PhoneSwitch):
         return ItemState.ACCEPTED
-    if isinstance(outcome, SendInterrupted):
+    if isinstance(result, SendInterrupted) and result.outcome is Outcome.UNKNOWN:
         return ItemState.INTERRUPTED
-    if isinstance(outcome, DeliveryUnknown):
-        return ItemState.UNKNOWN
-    status = outcome.status
-    if status is not None and 200 <= status < 300:
-        return ItemState.ACCEPTED  # any 2xx: Intercom accepted the request
-    if isinstance(outcome, UnexpectedResponse) and not (status is not None and status < 500):
-        return ItemState.UNKNOWN
-    return ItemState.REFUSED
+    return _BY_OUTCOME[result.outcome]
+
+
+def unpack(item: object) -> tuple[object, Any, str | None]:
+    """(phone, custom_attributes, idempotency key) of a bulk item: a phone, a pair, or a
+    mapping with "phone" and optionally "custom_attributes" and "idempotency_key"."""
+    if isinstance(item, tuple) and len(item) == 2:
+        return item[0], item[1], None
+    if isinstance(item, Mapping) and "phone" in item:
+        key = item.get("idempotency_key")
+        if isinstance(key, int) and not isinstance(key, bool):
+            key = str(key)
+        return item["phone"], item.get("custom_attributes"), None if key is None else key
+    return item, None, None
 
 
 class BatchEntry:
@@ -120,14 +132,14 @@ class BatchEntry:
         self.index = index
         self.item = item
         self._state = ItemState.NOT_STARTED
-        self._outcome: Outcome | None = None
+        self._outcome: Result | None = None
 
     @property
     def state(self) -> ItemState:
         return self._state
 
     @property
-    def outcome(self) -> Outcome | None:
+    def outcome(self) -> Result | None:
         return self._outcome
 
     @property
@@ -143,26 +155,57 @@ class BatchEntry:
         outcome = "" if self._outcome is None else f" {type(self._outcome).__name__}"
         return f"<BatchEntry {self.index} {self._state.value}{outcome}>"
 
-    def _finish(self, outcome: Outcome) -> None:
-        self._outcome = outcome
-        self._state = state_of(outcome)
+    def _finish(self, result: Result) -> None:
+        self._outcome = result
+        self._state = state_of(result)
 
-    def _broken(self, error: BaseException) -> None:
-        """Processing this item failed in a way nothing else caught."""
-        if self._state is ItemState.RUNNING:
-            outcome = DeliveryUnknown(
-                f"processing this item failed ({type(error).__name__}); an SMS may or may "
-                "not have been sent"
-            )
-            outcome.__cause__ = error
-            self._finish(outcome)
-
-    def _stopped(self, maybe_sent: PhoneSwitchError | None) -> None:
-        """The run stopped while this item waited (for the pacer or a retry)."""
-        if maybe_sent is not None:
-            self._finish(maybe_sent)
-        else:
+    def _stopped(self, call: Call | None, version: str) -> None:
+        """The run stopped while this item was being processed: its final state is what
+        its call had done by then."""
+        if self._state is not ItemState.RUNNING:
+            return
+        outcome = Outcome.REFUSED if call is None else call.outcome()
+        if outcome is Outcome.REFUSED:
             self._state, self._outcome = ItemState.NOT_STARTED, None
+            return
+        self._finish(
+            SendInterrupted(
+                "the batch was stopped while this request was under way; "
+                + (
+                    "Intercom had accepted it, so the SMS went out"
+                    if outcome is Outcome.ACCEPTED
+                    else "an SMS may or may not have been sent"
+                ),
+                version=version,
+                outcome=outcome,
+            )
+        )
+
+    def _broken(self, error: BaseException, call: Call | None, version: str) -> None:
+        """Processing this item failed in a way nothing else caught (a bug of ours, or of a
+        caller's hook): its outcome is still what its call had done by then."""
+        if self._state is not ItemState.RUNNING:
+            return
+        outcome = Outcome.REFUSED if call is None else call.outcome()
+        name = type(error).__name__
+        result: PhoneSwitchError
+        if outcome is Outcome.REFUSED:
+            result = UnprocessableItem(
+                f"the item could not be processed ({name}); nothing was sent", version=version
+            )
+        elif outcome is Outcome.ACCEPTED:
+            result = UnexpectedResponse(
+                f"Intercom accepted the request, but processing the item failed ({name})",
+                version=version,
+                outcome=outcome,
+            )
+        else:
+            result = DeliveryUnknown(
+                f"processing this item failed ({name}); an SMS may or may not have been sent",
+                version=version,
+            )
+        result.__cause__ = error
+        self._finish(result)
 
 
 _Client = TypeVar("_Client", "AsyncPhoneSwitchClient", "PhoneSwitchClient")
@@ -184,12 +227,13 @@ class _Batch(Generic[_Client]):
             raise ValueError("concurrency must be an integer of at least 1")
         if deadline is not None and not deadline >= 0:
             raise ValueError("deadline must be None or 0 or more seconds")
-        from .guard._flow import key_of
-
         self._client: _Client = client
         self._entries = tuple(BatchEntry(index, item) for index, item in enumerate(items))
-        #: Each item's idempotency key (a malformed one: ValueError here, nothing sent).
-        self._keys = tuple(key_of(entry.item) for entry in self._entries)
+        # A malformed idempotency key: ValueError here, before anything is sent.
+        for entry in self._entries:
+            key = unpack(entry.item)[2]
+            if key is not None:
+                check_key(key)
         self._concurrency = concurrency
         self._version = version
         self._deadline = deadline
@@ -224,7 +268,7 @@ class _Batch(Generic[_Client]):
             counts[entry.state] = counts.get(entry.state, 0) + 1
         return counts
 
-    def outcomes(self) -> list[Outcome]:
+    def outcomes(self) -> list[Result]:
         """Every item's outcome in input order; RuntimeError while any has none."""
         missing = self.select(ItemState.NOT_STARTED, ItemState.RUNNING)
         if missing:
@@ -242,7 +286,7 @@ class _Batch(Generic[_Client]):
         if self._running:
             raise RuntimeError("this batch is already running")
         self._running = True
-        clock = self._client._policy.clock
+        clock = self._client.retry_policy.clock
         self._until = None if self._deadline is None else clock.monotonic() + self._deadline
         return deque(self.select(ItemState.NOT_STARTED))
 
@@ -254,112 +298,36 @@ class _Batch(Generic[_Client]):
                 "bulk send stopped by %s: %s", type(reason).__name__, counts or "no items"
             )
 
-    def _item_until(self, began: float) -> float | None:
-        """The monotonic time no wait for this item may end after."""
-        limits = [self._until]
-        deadline = self._client._policy.deadline
-        if deadline is not None:
-            limits.append(began + deadline)
-        known = [limit for limit in limits if limit is not None]
-        return min(known) if known else None
+    @property
+    def _item_version(self) -> str:
+        return self._version or self._client.version
 
-    def _prepare(self, entry: BatchEntry) -> Any:
-        """The checked call of an entry, or None once the entry has its refusal."""
+    def _prepare(self, entry: BatchEntry) -> tuple[Call | None, float | None]:
+        """The item's prepared call and the time no wait for it may end after; (None,
+        None) once the entry has its refusal."""
+        entry._state = ItemState.RUNNING
         try:
-            phone, attributes = unpack(entry.item)
-            return self._client._prepare(phone, attributes, self._version)
+            phone, attributes, key = unpack(entry.item)
+            call = self._client.prepare(
+                phone, attributes, version=self._version, idempotency_key=key
+            )
         except PhoneSwitchError as error:
             entry._finish(error)
+            return None, None
         except Exception as error:
-            entry._finish(_unprocessable(error, self._version or self._client.version))
-        return None
-
-    def _guard_of(self, entry: BatchEntry) -> Any:
-        """The guard an item goes through: the client's, or the process's memory guard for
-        a key when the client has none; None: the item is sent unguarded."""
-        client = self._client
-        if self._keys[entry.index] is not None:
-            return client._guarded()
-        return client._guard
-
-    def _retry_wait(
-        self, error: PhoneSwitchError, attempt: int, began: float, until: float | None
-    ) -> float | None:
-        try:
-            wait: float | None = self._client._retry_delay(error, attempt, began)
-        except Exception:  # an absurd header, say: no retry rather than no outcome
-            return None
-        clock = self._client._policy.clock
-        if wait is not None and until is not None and clock.monotonic() + wait > until:
-            return None
-        return wait
-
-
-def _switch_or_raise(outcome: Outcome) -> PhoneSwitch:
-    if isinstance(outcome, PhoneSwitchError):
-        raise outcome
-    return outcome
-
-
-def _unprocessable(error: Exception, version: str) -> UnprocessableItem:
-    refusal = UnprocessableItem(
-        f"the item could not be processed ({type(error).__name__}); nothing was sent",
-        version=version,
-    )
-    refusal.__cause__ = error
-    return refusal
-
-
-def _maybe_sent(error: PhoneSwitchError) -> bool:
-    return state_of(error) is not ItemState.REFUSED
-
-
-def _final(error: PhoneSwitchError, maybe_sent: PhoneSwitchError | None) -> PhoneSwitchError:
-    """The outcome of an item whose last attempt failed with ``error``: an earlier attempt
-    that may have sent an SMS outweighs a later refusal."""
-    if maybe_sent is not None and not _maybe_sent(error):
-        return maybe_sent
-    return error
-
-
-def _too_late(pacer: Pacer | ThreadPacer, call: Any, attempts: int) -> RateLimited:
-    return RateLimited(
-        "the rate-limit window does not reset before the deadline; nothing was sent",
-        rate_limit=pacer.latest,
-        version=call.version,
-        attempts=attempts,
-    )
-
-
-def _after_sending(
-    error: Exception, response: httpx.Response | None, call: Any, attempt: int
-) -> PhoneSwitchError:
-    """The outcome of an attempt that failed with an unexpected exception."""
-    status = None if response is None else response.status_code
-    name = type(error).__name__
-    if status is not None and 200 <= status < 300:
-        outcome: PhoneSwitchError = UnexpectedResponse(
-            f"Intercom accepted the request (status {status}), but its answer could not be "
-            f"read ({name})",
-            status=status,
-            version=call.version,
-            attempts=attempt,
-            outcome=_Sent.ACCEPTED,
-        )
-    else:
-        outcome = DeliveryUnknown(
-            f"the request may have reached Intercom, but handling it failed ({name}); "
-            "an SMS may or may not have been sent",
-            status=status,
-            version=call.version,
-            attempts=attempt,
-        )
-    outcome.__cause__ = error
-    return outcome
-
-
-def _headers(response: httpx.Response | None) -> Any:
-    return None if response is None else response.headers
+            refusal = UnprocessableItem(
+                f"the item could not be processed ({type(error).__name__}); nothing was sent",
+                version=self._item_version,
+            )
+            refusal.__cause__ = error
+            entry._finish(refusal)
+            return None, None
+        limits = [self._until]
+        deadline = self._client.retry_policy.deadline
+        if deadline is not None:
+            limits.append(call.started + deadline)
+        known = [limit for limit in limits if limit is not None]
+        return call, (min(known) if known else None)
 
 
 class AsyncPhoneSwitchBatch(_Batch["AsyncPhoneSwitchClient"]):
@@ -369,7 +337,7 @@ class AsyncPhoneSwitchBatch(_Batch["AsyncPhoneSwitchClient"]):
         super().__init__(client, items, **kw)
         self._streams: list[AsyncGenerator[BatchEntry, None]] = []
 
-    async def run(self) -> list[Outcome]:
+    async def run(self) -> list[Result]:
         """Send every item not yet started; return every item's outcome in input order.
 
         Raises CancelledError when cancelled, after every request under way has been
@@ -414,17 +382,12 @@ class AsyncPhoneSwitchBatch(_Batch["AsyncPhoneSwitchClient"]):
 
     async def _drive(self, notify: Callable[[BatchEntry], None] | None) -> None:
         queue = self._start()
-        client = self._client
-        # With share_rate_budget, every process sending through the app paces on one budget.
-        pacer = Pacer(client._policy.clock) if client._budget is None else client._budget()
+        pacer = self._client.pacer()
 
         async def worker() -> None:
             while queue:
                 entry = queue.popleft()
-                try:
-                    await self._process(entry, pacer)
-                except Exception as error:  # a bug of ours: still an outcome
-                    entry._broken(error)
+                await self._process(entry, pacer)
                 if notify is not None:
                     notify(entry)
 
@@ -444,77 +407,19 @@ class AsyncPhoneSwitchBatch(_Batch["AsyncPhoneSwitchClient"]):
         finally:
             self._stop(reason)
 
-    async def _process(self, entry: BatchEntry, pacer: Pacer) -> None:
-        entry._state = ItemState.RUNNING
-        began = self._client._policy.clock.monotonic()
-        call = self._prepare(entry)
+    async def _process(self, entry: BatchEntry, pacer: AsyncPacer) -> None:
+        call, until = self._prepare(entry)
         if call is None:
             return
-        guard = self._guard_of(entry)
-        if guard is None:
-            entry._finish(await self._deliver(entry, call, pacer, began))
-            return
-
-        async def deliver() -> PhoneSwitch:
-            return _switch_or_raise(await self._deliver(entry, call, pacer, began))
-
         try:
-            key = self._keys[entry.index]
-            entry._finish(await guard.send_async(call.phone, key, call.version, deliver))
+            entry._finish(await self._client.send_prepared(call, pacer=pacer, until=until))
         except PhoneSwitchError as error:
             entry._finish(error)
-
-    async def _deliver(self, entry: BatchEntry, call: Any, pacer: Pacer, began: float) -> Outcome:
-        client = self._client
-        clock = client._policy.clock
-        until = self._item_until(began)
-        attempt = 0
-        maybe_sent: PhoneSwitchError | None = None  # an earlier attempt that may have sent
-        while True:
-            try:
-                room = await pacer.acquire(until)
-            except Exception as failure:  # nothing sent on this attempt
-                return maybe_sent or _unprocessable(failure, call.version)
-            except BaseException:
-                entry._stopped(maybe_sent)
-                raise
-            if not room:
-                return maybe_sent or _too_late(pacer, call, attempt)
-            attempt += 1
-            response = None
-            try:
-                try:
-                    return await client._attempt(call, attempt)
-                finally:
-                    response = last_response.get()
-                    last_response.set(None)  # the item keeps it; the context does not
-                    pacer.release(_headers(response))
-            except PhoneSwitchError as failure:
-                error = failure
-            except Exception as failure:
-                error = _after_sending(failure, response, call, attempt)
-            except BaseException:
-                entry._finish(
-                    SendInterrupted(
-                        "the batch was stopped while this request was under way; an SMS "
-                        "may or may not have been sent",
-                        version=call.version,
-                        attempts=attempt,
-                    )
-                )
-                raise
-            if _maybe_sent(error):
-                maybe_sent = maybe_sent or error
-            wait = self._retry_wait(error, attempt, began, until)
-            if wait is None:
-                return _final(error, maybe_sent)
-            try:
-                await clock.async_sleep(wait)
-            except Exception:  # a caller's clock that fails: no retry
-                return _final(error, maybe_sent)
-            except BaseException:
-                entry._stopped(maybe_sent)
-                raise
+        except Exception as error:  # a bug of ours or a caller's hook: still an outcome
+            entry._broken(error, call, call.version)
+        except BaseException:
+            entry._stopped(call, call.version)
+            raise
 
 
 async def _settle(tasks: Sequence[asyncio.Future[Any]]) -> None:
@@ -542,7 +447,7 @@ class PhoneSwitchBatch(_Batch["PhoneSwitchClient"]):
         super().__init__(client, items, **kw)
         self._iterators: list[Generator[BatchEntry, None, None]] = []
 
-    def run(self) -> list[Outcome]:
+    def run(self) -> list[Result]:
         """Send every item not yet started; return every item's outcome in input order."""
         drive = self._drive()
         try:
@@ -573,17 +478,14 @@ class PhoneSwitchBatch(_Batch["PhoneSwitchClient"]):
     def _drive(self) -> Generator[BatchEntry, None, None]:
         queue = self._start()
         total = len(queue)
-        pacer = ThreadPacer(self._client._policy.clock)
+        pacer = self._client.pacer()
         workers = _Workers(queue)
         ended: SimpleQueue[BatchEntry] = SimpleQueue()
 
         def worker() -> None:
             with workers.running():
                 while (entry := workers.take()) is not None:
-                    try:
-                        self._process(entry, pacer)
-                    except BaseException as error:  # a bug of ours: still an outcome
-                        entry._broken(error)
+                    self._process(entry, pacer)
                     ended.put(entry)
 
         reason: BaseException | None = None
@@ -605,50 +507,15 @@ class PhoneSwitchBatch(_Batch["PhoneSwitchClient"]):
             _shutdown(pool)
 
     def _process(self, entry: BatchEntry, pacer: ThreadPacer) -> None:
-        entry._state = ItemState.RUNNING
-        began = self._client._policy.clock.monotonic()
-        call = self._prepare(entry)
+        call, until = self._prepare(entry)
         if call is None:
             return
-        guard = self._guard_of(entry)
-        if guard is None:
-            entry._finish(self._deliver(call, pacer, began))
-            return
         try:
-            key = self._keys[entry.index]
-            deliver = lambda: _switch_or_raise(self._deliver(call, pacer, began))  # noqa: E731
-            entry._finish(guard.send(call.phone, key, call.version, deliver))
+            entry._finish(self._client.send_prepared(call, pacer=pacer, until=until))
         except PhoneSwitchError as error:
             entry._finish(error)
-
-    def _deliver(self, call: Any, pacer: ThreadPacer, began: float) -> Outcome:
-        client = self._client
-        clock = client._policy.clock
-        until = self._item_until(began)
-        attempt = 0
-        maybe_sent: PhoneSwitchError | None = None
-        while True:
-            if not pacer.acquire(until):
-                return maybe_sent or _too_late(pacer, call, attempt)
-            attempt += 1
-            response = None
-            try:
-                try:
-                    return client._attempt(call, attempt)
-                finally:
-                    response = last_response.get()
-                    last_response.set(None)  # the item keeps it; the context does not
-                    pacer.release(_headers(response))
-            except PhoneSwitchError as failure:
-                error = failure
-            except Exception as failure:
-                error = _after_sending(failure, response, call, attempt)
-            if _maybe_sent(error):
-                maybe_sent = maybe_sent or error
-            wait = self._retry_wait(error, attempt, began, until)
-            if wait is None:
-                return _final(error, maybe_sent)
-            clock.sleep(wait)
+        except BaseException as error:  # a bug of ours or a caller's hook: still an outcome
+            entry._broken(error, call, call.version)
 
 
 def _shutdown(pool: ThreadPoolExecutor) -> None:

@@ -23,88 +23,17 @@ counts, NaN, text) are ignored, so nothing a server sends can make the pacer rai
 from __future__ import annotations
 
 import asyncio
-import math
-import re
 import threading
 from collections.abc import Mapping
-from typing import Any, NamedTuple
 
+from ._rate_limit import Reading, read_rate_limit
 from ._retry import Clock
 from .results import RateLimit
 
-__all__ = ["MAX_WINDOW_WAIT", "Pacer", "Reading", "ThreadPacer", "read_rate_limit", "unpack"]
+__all__ = ["MAX_WINDOW_WAIT", "Pacer", "ThreadPacer"]
 
 #: The longest the pacer waits for one window to reset: twice Intercom's 10-second window.
 MAX_WINDOW_WAIT = 20.0
-
-_COUNT = re.compile(r"\s*(-?[0-9]{1,12})\s*")
-#: UNIX seconds, up to the year 9999, optionally with a fraction.
-_INSTANT = re.compile(r"\s*([0-9]{1,12}(?:\.[0-9]{1,9})?)\s*")
-_LATEST_INSTANT = 253_402_300_799  # 9999-12-31T23:59:59Z
-_MAX_COUNT = 10**9
-
-
-class Reading(NamedTuple):
-    """The usable part of one answer's X-RateLimit-* headers (None: missing or absurd)."""
-
-    limit: int | None
-    remaining: int | None
-    reset: float | None
-
-    def rate_limit(self) -> RateLimit:
-        reset = None if self.reset is None else int(self.reset)
-        return RateLimit(limit=self.limit, remaining=self.remaining, reset=reset)
-
-
-def _count(value: object) -> int | None:
-    """A non-negative request count from a header string or a number, else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        match = _COUNT.fullmatch(value)
-        if match is None:
-            return None
-        value = int(match.group(1))
-    if not isinstance(value, int):
-        return None
-    return min(max(value, 0), _MAX_COUNT)
-
-
-def _instant(value: object) -> float | None:
-    """UNIX seconds from a header string or a number, when finite and before 10000 AD."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        match = _INSTANT.fullmatch(value)
-        if match is None:
-            return None
-        value = float(match.group(1))
-    if isinstance(value, int):
-        if not 0 <= value <= _LATEST_INSTANT:
-            return None
-        return float(value)
-    if isinstance(value, float) and math.isfinite(value) and 0 <= value <= _LATEST_INSTANT:
-        return value
-    return None
-
-
-def read_rate_limit(source: Mapping[str, str] | RateLimit | None) -> Reading | None:
-    """The Reading of an answer's headers (or of a RateLimit); never raises."""
-    if source is None:
-        return None
-    limit: object
-    remaining: object
-    reset: object
-    try:
-        if isinstance(source, RateLimit):
-            limit, remaining, reset = source.limit, source.remaining, source.reset
-        else:
-            limit = source.get("x-ratelimit-limit")
-            remaining = source.get("x-ratelimit-remaining")
-            reset = source.get("x-ratelimit-reset")
-        return Reading(_count(limit), _count(remaining), _instant(reset))
-    except Exception:  # a headers object that fails to read is no reading at all
-        return None
 
 
 class _Budget:
@@ -262,12 +191,3 @@ class ThreadPacer(_PacerBase):
                 self._budget.learn(read_rate_limit(answer), self._clock.time())
             finally:
                 self._changed.notify_all()
-
-
-def unpack(item: object) -> tuple[object, Any]:
-    """(phone, custom_attributes) of a bulk item: a phone, a pair, or a mapping."""
-    if isinstance(item, tuple) and len(item) == 2:
-        return item[0], item[1]
-    if isinstance(item, Mapping) and "phone" in item:
-        return item["phone"], item.get("custom_attributes")
-    return item, None

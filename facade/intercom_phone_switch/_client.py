@@ -1,47 +1,37 @@
 """PhoneSwitchClient and AsyncPhoneSwitchClient: one typed API over every Intercom-Version.
 
-A call checks its input against the chosen version's contract, picks the generated client
-of the package serving that version, sends through it, and maps what comes back to a
-PhoneSwitch or one PhoneSwitchError subclass, retrying only where no SMS can have been sent
-(see _retry).
+A call is prepared (input checked against the chosen version's contract, the request
+built by that version's generated seam) and then sent by the one attempt loop (see
+_attempts), through the client's guard when it has one. Everything that decides whether
+an SMS went out lives below (_wire, _outcome); this module holds settings and wiring.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping
-from time import perf_counter
+import re
+import time
+from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import httpx
 
-from intercom_phone_switch_generated.registry import PATH, REGIONS, HeaderValue, Region
+from intercom_phone_switch_generated.registry import REGIONS, HeaderValue, Region
 
-from . import _versions
-from ._http import (
-    DEFAULT_ATTEMPT_TIMEOUT,
-    DEFAULT_MAX_RESPONSE_SIZE,
-    AnswerUnreadable,
-    AsyncRoute,
-    CallOptions,
-    Route,
-    Token,
-    TransportFailure,
-    call_options,
-    last_response,
-)
-from ._logging import guard_http_loggers, log_attempt, logger
+from . import _defaults, _versions
+from ._attempts import Call, attempt_loop, attempt_loop_async, deadline_of
+from ._hooks import check_key
+from ._logging import guard_http_loggers
 from ._retry import Clock, RetryPolicy
-from .errors import AuthenticationError, DeliveryUnknown, PhoneSwitchError
-from .guard._environment import wanted
+from ._secret import Token
+from ._wire import AsyncSender, Sender, Unbuildable
+from .errors import AuthenticationError, ConnectionFailed, InvalidCustomAttributes
 
 if TYPE_CHECKING:
     from ._batch import AsyncPhoneSwitchBatch, PhoneSwitchBatch
-    from .guard import Guard
-    from .guard._flow import Binding
+    from ._hooks import AsyncPacer, SendHook, ThreadPacer
     from .results import PhoneSwitch
 
 __all__ = [
@@ -54,21 +44,28 @@ __all__ = [
     "BulkItem",
     "CustomAttributes",
     "PhoneSwitchClient",
+    "PreparedCall",
 ]
 
-
 #: 30 s to send and read (an SMS is sent before Intercom answers), 5 s to connect.
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+DEFAULT_TIMEOUT = httpx.Timeout(_defaults.TIMEOUT, connect=_defaults.CONNECT_TIMEOUT)
+DEFAULT_MAX_RESPONSE_SIZE = _defaults.MAX_RESPONSE_SIZE
+DEFAULT_ATTEMPT_TIMEOUT = _defaults.ATTEMPT_TIMEOUT
 
 TOKEN_VARIABLE = "INTERCOM_ACCESS_TOKEN"
-_PATH = PATH
+#: Environment variables naming the server when the constructor names none, as other
+#: SDKs read theirs: a base URL (a proxy, a fake), else one of Intercom's regions.
+BASE_URL_VARIABLE = "INTERCOM_BASE_URL"
+REGION_VARIABLE = "INTERCOM_REGION"
 
 #: A custom attribute mapping: names to strings, numbers, booleans or (from 2.12) custom
 #: object instance lists, as the chosen version allows.
 CustomAttributes = Mapping[str, Any]
 #: One item of a bulk call: a phone, a (phone, custom_attributes) pair, or a mapping with
-#: "phone" and optionally "custom_attributes".
+#: "phone", and optionally "custom_attributes" and "idempotency_key".
 BulkItem = str | tuple[str, CustomAttributes | None] | Mapping[str, Any]
+#: A call checked and built, ready to send (see ``prepare``).
+PreparedCall = Call
 
 _Self = TypeVar("_Self", bound="_Core[Any]")
 _HttpClient = TypeVar("_HttpClient", httpx.Client, httpx.AsyncClient)
@@ -93,10 +90,29 @@ class NotGiven:
 
 NOT_GIVEN: Final = NotGiven()
 
-#: Headers the client sets itself; a call cannot replace them through extra_headers.
-_OWN_HEADERS = frozenset(
-    {"authorization", "intercom-version", "content-type", "content-length", "host"}
+#: Headers extra_headers cannot set: the client's own, and those that decide how the
+#: request is framed or routed (a second framing would make one request read as two).
+_RESERVED_HEADERS = frozenset(
+    {
+        "authorization",
+        "intercom-version",
+        "content-type",
+        "content-length",
+        "transfer-encoding",
+        "host",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "upgrade",
+        "te",
+        "trailer",
+        "expect",
+    }
 )
+#: An HTTP header name (RFC 9110's token).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+#: A header value a request can carry as it is: visible ASCII, spaces and tabs.
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 
 
 def _token(token: str | Token | None) -> Token | AuthenticationError:
@@ -116,27 +132,27 @@ def _token(token: str | Token | None) -> Token | AuthenticationError:
     return Token(token)
 
 
-def _extra_headers(headers: object) -> dict[str, str]:
+def _extra_headers(headers: object) -> dict[str, str] | None:
+    if headers is None:
+        return None
     if not isinstance(headers, Mapping):
         raise TypeError(f"extra_headers must be a mapping, not {type(headers).__name__}")
     checked: dict[str, str] = {}
     for name, value in headers.items():
         if not isinstance(name, str) or not isinstance(value, str):
             raise TypeError("extra_headers must map header names (str) to values (str)")
-        if name.lower() in _OWN_HEADERS:
+        if not _HEADER_NAME.fullmatch(name):
+            raise ValueError(f"extra_headers: {name[:40]!r} is not a header name")
+        if name.lower() in _RESERVED_HEADERS:
             hint = " (pass version= instead)" if name.lower() == "intercom-version" else ""
             raise ValueError(f"extra_headers cannot set {name}: the client sets it{hint}")
+        if not _HEADER_VALUE.fullmatch(value):
+            raise ValueError(
+                f"extra_headers: the value of {name} must be printable ASCII (no line "
+                "breaks or control characters)"
+            )
         checked[name] = value
     return checked
-
-
-def _per_call(timeout: object, extra_headers: object) -> CallOptions | None:
-    if isinstance(timeout, NotGiven) and not extra_headers:
-        return None
-    headers = None if extra_headers is None else _extra_headers(extra_headers)
-    return CallOptions(
-        timeout=None if isinstance(timeout, NotGiven) else _timeout(timeout), headers=headers
-    )
 
 
 def _timeout(timeout: object) -> httpx.Timeout:
@@ -154,12 +170,6 @@ def _timeout(timeout: object) -> httpx.Timeout:
     return checked
 
 
-#: Environment variables naming the server when the constructor names none, as other
-#: SDKs read theirs: a base URL (a proxy, a fake), else one of Intercom's regions.
-BASE_URL_VARIABLE = "INTERCOM_BASE_URL"
-REGION_VARIABLE = "INTERCOM_REGION"
-
-
 def _base_url(region: str | None, base_url: str | None) -> str:
     if region is None and base_url is None:
         base_url = os.environ.get(BASE_URL_VARIABLE) or None
@@ -168,9 +178,19 @@ def _base_url(region: str | None, base_url: str | None) -> str:
     if base_url is not None:
         if region is not None:
             raise ValueError("pass region or base_url, not both")
-        url = httpx.URL(base_url)
+        from ._redact import mask_url
+
+        shown = mask_url(str(base_url))
+        try:
+            url = httpx.URL(base_url)
+        except Exception:
+            raise ValueError(f"base_url is not a URL: {shown!r}") from None
         if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError(f"base_url must be an absolute http(s) URL, not {base_url!r}")
+            raise ValueError(f"base_url must be an absolute http(s) URL, not {shown!r}")
+        if url.query or url.fragment or "?" in base_url or "#" in base_url:
+            raise ValueError(f"base_url cannot have a query or a fragment: {shown!r}")
+        if url.userinfo:
+            raise ValueError(f"base_url cannot hold a user or password: {shown!r}")
         return base_url.rstrip("/")
     region = "us" if region is None else region
     if region not in REGIONS:
@@ -178,45 +198,21 @@ def _base_url(region: str | None, base_url: str | None) -> str:
     return REGIONS[region]
 
 
-def _internal(error: Exception) -> Exception:
-    """``error`` as the mapping gets it: the Route's own signals without their traceback
-    (the error raised instead chains the masked cause they carry)."""
-    if isinstance(error, (TransportFailure, AnswerUnreadable)):
-        error.__traceback__ = None
-    return error
-
-
-class _Call:
-    """One checked call, ready to send."""
-
-    __slots__ = ("attributes", "body", "client", "endpoint", "phone", "served", "version")
-
-    def __init__(
-        self,
-        served: _versions.Served,
-        version: str,
-        phone: str,
-        attributes: dict[str, object] | None,
-        client: Any,
-    ) -> None:
-        self.served = served
-        self.version = version
-        self.phone = phone
-        self.attributes = attributes
-        self.client = client
-        self.endpoint = served.endpoint
-        models = served.models
-        if attributes is None:
-            self.body = models.PhoneSwitchRequest(phone=phone)
-        else:
-            # The caller's values go into the model as they are: no parsing, no rewriting.
-            custom = models.CustomAttributes()
-            custom.additional_properties = attributes
-            self.body = models.PhoneSwitchRequest(phone=phone, custom_attributes=custom)
+def _guard(guard: object) -> SendHook | None:
+    if guard is None:
+        return None
+    if isinstance(guard, str):
+        raise TypeError(
+            "guard takes a Guard, not a URL: guard=Guard(url) "
+            "(from intercom_phone_switch.guard import Guard)"
+        )
+    if not all(callable(getattr(guard, name, None)) for name in ("wants", "run", "run_async")):
+        raise TypeError(f"guard must be a Guard, not {type(guard).__name__}")
+    return guard  # type: ignore[return-value]
 
 
 class _Core(Generic[_HttpClient]):
-    """What the sync and async clients share: settings, checks, mapping, logging."""
+    """What the sync and async clients share: settings, checks, preparing a call."""
 
     _is_async = False
 
@@ -228,16 +224,14 @@ class _Core(Generic[_HttpClient]):
         region: Region | None = None,
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
+        max_retries: int = _defaults.MAX_RETRIES,
         retry_possibly_delivered: bool = False,
-        deadline: float | None = 60.0,
+        deadline: float | None = _defaults.DEADLINE,
         http_client: _HttpClient | None = None,
         clock: Clock | None = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         attempt_timeout: float | None = DEFAULT_ATTEMPT_TIMEOUT,
-        guard: Guard | str | None = None,
-        per_phone_window: float | None = None,
-        share_rate_budget: bool = False,
+        guard: SendHook | None = None,
     ) -> None:
         checked = _token(token)
         del token  # no frame of a traceback from here on holds the secret
@@ -245,10 +239,16 @@ class _Core(Generic[_HttpClient]):
             raise checked
         self._token = checked
         guard_http_loggers()
-        if not isinstance(max_response_size, int) or max_response_size < 1:
+        if (
+            isinstance(max_response_size, bool)
+            or not isinstance(max_response_size, int)
+            or max_response_size < 1
+        ):
             raise ValueError("max_response_size must be a positive number of bytes")
-        if attempt_timeout is not None and not attempt_timeout > 0:
-            raise ValueError("attempt_timeout must be None or more than 0 seconds")
+        if attempt_timeout is not None and not (
+            isinstance(attempt_timeout, (int, float)) and 0 < attempt_timeout < math.inf
+        ):
+            raise ValueError("attempt_timeout must be None or finite seconds above 0")
         self._settings: dict[str, Any] = {
             "version": version,
             "region": region,
@@ -261,12 +261,11 @@ class _Core(Generic[_HttpClient]):
             "max_response_size": max_response_size,
             "attempt_timeout": attempt_timeout,
             "guard": guard,
-            "per_phone_window": per_phone_window,
-            "share_rate_budget": share_rate_budget,
         }
         self._version: str = version
         self._served_version = _versions.resolve(version)
         self._base_url = _base_url(region, base_url)
+        self._guard = _guard(guard)
         self._policy = RetryPolicy(
             max_retries=max_retries,
             retry_possibly_delivered=retry_possibly_delivered,
@@ -282,14 +281,14 @@ class _Core(Generic[_HttpClient]):
         if http_client is None:
             from ._pool import default_client
 
-            http_client = cast("_HttpClient", default_client(kind, timeout))
+            http_client = default_client(kind, timeout)
             per_request: Any = httpx.USE_CLIENT_DEFAULT
         else:
             # A caller's client keeps its own timeout unless one was passed explicitly.
             per_request = httpx.USE_CLIENT_DEFAULT if timeout is DEFAULT_TIMEOUT else timeout
         self._http: _HttpClient = http_client
-        route_type = AsyncRoute if self._is_async else Route
-        self._route = route_type(
+        sender_type = AsyncSender if self._is_async else Sender
+        self._sender: Any = sender_type(
             http_client,  # type: ignore[arg-type]
             self._base_url,
             self._token,
@@ -297,16 +296,6 @@ class _Core(Generic[_HttpClient]):
             max_response_size=max_response_size,
             attempt_timeout=attempt_timeout,
         )
-        self._generated: dict[str, Any] = {}
-        self._guard: Binding | None = None
-        self._budget: Callable[[], Any] | None = None
-        if share_rate_budget or wanted(guard, per_phone_window):  # else no guard is imported
-            from .guard._flow import bind, budget
-
-            self._guard = bind(guard, per_phone_window, deadline, http_client.timeout.read)
-            self._budget = budget(
-                self._guard, share_rate_budget, self._base_url, self._token, clock
-            )
 
     def with_options(
         self: _Self,
@@ -322,6 +311,7 @@ class _Core(Generic[_HttpClient]):
         clock: Clock | NotGiven | None = NOT_GIVEN,
         max_response_size: int | NotGiven = NOT_GIVEN,
         attempt_timeout: float | NotGiven | None = NOT_GIVEN,
+        guard: SendHook | NotGiven | None = NOT_GIVEN,
     ) -> _Self:
         """A client like this one with some options changed (the same names as the
         constructor's), sharing its connection pool.
@@ -342,6 +332,7 @@ class _Core(Generic[_HttpClient]):
                 "clock": clock,
                 "max_response_size": max_response_size,
                 "attempt_timeout": attempt_timeout,
+                "guard": guard,
             }.items()
             if not isinstance(value, NotGiven)
         }
@@ -353,7 +344,7 @@ class _Core(Generic[_HttpClient]):
         if "timeout" not in changes and self._owns_http:
             # The pool was made with this timeout: keep sending with it.
             settings["timeout"] = self._http.timeout
-        kept = cast("str", self._token)  # a Token passes through the constructor as it is
+        kept: Any = self._token  # a Token passes through the constructor as it is
         return type(self)(kept if token is None else token, http_client=self._http, **settings)
 
     @property
@@ -365,95 +356,90 @@ class _Core(Generic[_HttpClient]):
     def base_url(self) -> str:
         return self._base_url
 
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """When a failed attempt is tried again (see RetryPolicy)."""
+        return self._policy
+
+    @property
+    def guard(self) -> SendHook | None:
+        """The guard calls go through (None: none)."""
+        return self._guard
+
     def __repr__(self) -> str:
         # getattr: a traceback of a failed construction shows a half-made client too.
         version = getattr(self, "_version", None)
         base_url = getattr(self, "_base_url", None)
         return f"{type(self).__name__}(version={version!r}, base_url={base_url!r})"
 
-    def _close_guard(self) -> None:
-        binding = getattr(self, "_guard", None)
-        if binding is not None and binding.owned:
-            binding.guard.close()
+    def _attempt_bound(self, timeout: httpx.Timeout | None) -> float | None:
+        """The most seconds one attempt can take, or None when nothing bounds it."""
+        limit = self._sender._attempt_timeout
+        if limit is None or self._is_async:
+            return limit  # the async client caps the whole attempt
+        chosen = timeout or self._http.timeout
+        parts = list(chosen.as_dict().values())
+        if any(part is None for part in parts):
+            return None
+        return float(sum(parts)) + float(limit)
 
-    def _guarded(self) -> Binding:
-        """The client's guard; the process's memory guard when it was given none."""
-        if self._guard is None:
-            from .guard._flow import bind
+    def prepare(
+        self,
+        phone: object,
+        custom_attributes: object = None,
+        *,
+        version: str | None = None,
+        idempotency_key: str | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> PreparedCall:
+        """Check a call's input and build its request, without sending anything.
 
-            self._guard = bind(
-                None, None, self._policy.deadline, self._http.timeout.read, default=True
-            )
-        return self._guard  # type: ignore[return-value]
-
-    def _prepare(self, phone: object, custom_attributes: object, version: str | None) -> _Call:
+        Raises the PhoneSwitchError that the call would raise for its input (an invalid
+        number, custom attributes the version does not allow, an unknown version), and
+        TypeError or ValueError for a malformed option. ``send_prepared`` sends it; a
+        bulk sender of your own may prepare every item first.
+        """
+        from ._contract import contract_of
+        from ._seam import seam_of
         from ._validation import check_custom_attributes, check_phone
 
+        per_call = None if isinstance(timeout, NotGiven) else _timeout(timeout)
+        headers = _extra_headers(extra_headers)
+        if idempotency_key is not None:
+            check_key(idempotency_key)
+        if idempotency_key is not None and self._guard is None:
+            raise ValueError(
+                "idempotency_key needs a guard to keep it: "
+                "PhoneSwitchClient(guard=Guard('memory://')), see intercom_phone_switch.guard"
+            )
         if version is None:
-            header, served_version = self._version, self._served_version
+            header, served = self._version, self._served_version
         else:
-            header, served_version = version, _versions.resolve(version)
-        served = _versions.served(served_version)
-        contract = served.contract
+            header, served = version, _versions.resolve(version)
+        contract = contract_of(served)
         e164 = check_phone(phone, contract, header)
         attributes = check_custom_attributes(custom_attributes, contract, header)
-        client = self._generated.get(served_version)
-        if client is None:
-            client = served.authenticated_client(
-                self._base_url, self._route, is_async=self._is_async
-            )
-            self._generated[served_version] = client
-        return _Call(served, header, e164, attributes, client)
-
-    def _outcome(
-        self, call: _Call, attempt: int, began: float, answer: Any, error: Exception | None
-    ) -> PhoneSwitch:
-        """The PhoneSwitch for an attempt, or raises its error; logs the attempt."""
-        from ._responses import error_from_exception, result
-
-        duration = perf_counter() - began
+        seam = seam_of(served)
         try:
-            if error is not None:
-                mapped, cause = error_from_exception(
-                    call.served,
-                    error,
-                    response=last_response.get(),
-                    attributes=call.attributes,
-                    version=call.version,
-                    attempt=attempt,
-                )
-                raise mapped from cause
-            switch = result(
-                call.served, answer, phone=call.phone, version=call.version, attempt=attempt
+            built, direct = self._sender.build(
+                seam.request(e164, attributes, header), headers, per_call
             )
-        except PhoneSwitchError as failure:
-            self._log(call, attempt, duration, failure)
-            raise
-        self._log(call, attempt, duration, switch)
-        return switch
-
-    def _log(
-        self, call: _Call, attempt: int, duration: float, outcome: PhoneSwitch | PhoneSwitchError
-    ) -> None:
-        log_attempt(
-            method="POST",
-            path=_PATH,
-            status=outcome.status if isinstance(outcome, PhoneSwitchError) else 200,
-            version=call.version,
-            request_id=outcome.request_id,
-            duration=duration,
-            attempt=attempt,
-            outcome=type(outcome).__name__,
+        except Unbuildable as error:
+            raise _unbuildable(error, attributes, header) from error.cause
+        started = self._policy.clock.monotonic()
+        bound = self._attempt_bound(per_call)
+        return Call(
+            seam=seam,
+            version=header,
+            phone=e164,
+            attributes=attributes,
+            key=idempotency_key,
+            request=built,
+            direct=direct,
+            started=started,
+            deadline=deadline_of(time.monotonic(), self._policy, bound),
         )
-        if isinstance(outcome, DeliveryUnknown) and logger.isEnabledFor(logging.WARNING):
-            logger.warning(
-                "POST %s: delivery unknown for attempt %d (Intercom-Version %s): %s",
-                _PATH,
-                attempt,
-                call.version,
-                outcome.message,
-                extra={"status": outcome.status, "version": call.version, "attempt": attempt},
-            )
 
     def _policy_for(self, max_retries: int | None) -> RetryPolicy:
         if max_retries is None:
@@ -462,24 +448,34 @@ class _Core(Generic[_HttpClient]):
             raise TypeError(f"max_retries must be an int, not {type(max_retries).__name__}")
         return self._policy.replace(max_retries=max_retries)
 
-    def _retry_delay(
-        self,
-        error: PhoneSwitchError,
-        attempt: int,
-        started: float,
-        policy: RetryPolicy | None = None,
-    ) -> float | None:
-        wait = (policy or self._policy).delay(error, attempt, started)
-        if wait is not None and logger.isEnabledFor(logging.INFO):
-            logger.info(
-                "POST %s: %s on attempt %d; trying again in %.2f s",
-                _PATH,
-                type(error).__name__,
-                attempt,
-                wait,
-                extra={"version": error.version, "attempt": attempt, "wait": wait},
+    def _scope(self) -> str:
+        """The rate budget's name: a digest of the server and the token (never either)."""
+        import hashlib
+
+        seed = f"{self._base_url}\n{self._token.authorization}".encode()
+        return hashlib.sha256(seed).hexdigest()[:32]
+
+
+def _unbuildable(
+    error: Unbuildable, attributes: Mapping[str, object] | None, version: str
+) -> Exception:
+    import json
+
+    why = f"{type(error.cause).__name__}: {error.cause}"
+    for name, value in (attributes or {}).items():
+        try:
+            json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        except Exception:
+            return InvalidCustomAttributes(
+                f"custom attribute {name!r} cannot be sent as JSON ({why})",
+                attribute=name,
+                version=version,
             )
-        return wait
+    return ConnectionFailed(
+        f"the request could not be built ({why}); nothing was sent",
+        transient=False,
+        version=version,
+    )
 
 
 class PhoneSwitchClient(_Core[httpx.Client]):
@@ -504,15 +500,10 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         max_response_size: the most bytes of an answer's body that are read (1 MiB).
         attempt_timeout: the most seconds one attempt may take in all, from sending to
             the answer's last byte (60 s; None: no cap beyond ``timeout``).
+        guard: an ``intercom_phone_switch.guard.Guard`` keeping idempotency keys and
+            per-number send windows (None: no guard, and no ``idempotency_key``).
 
     ``with_options(...)`` gives a client with some of these changed, sharing the pool.
-        guard: where idempotency keys and send windows are kept: a URL (``memory://``,
-            ``sqlite:///path``, ``redis://host:port/db``) or a Guard; default: the
-            INTERCOM_PHONE_SWITCH_GUARD environment variable, else the process's memory.
-        per_phone_window: at most one SMS per number per this many seconds (None: no
-            limit); a send inside the window raises SendWindowClosed.
-        share_rate_budget: pace bulk calls on one rate-limit budget shared through the
-            (Redis) guard with every other process sending through the same app.
     """
 
     def create_phone_switch(
@@ -535,61 +526,57 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         client's settings.
 
         ``idempotency_key``: at most one SMS for the key, across every client sharing the
-        guard (see the README's section on the guard).
+        guard (needs ``guard=``; see intercom_phone_switch.guard).
 
         Returns the PhoneSwitch; raises a PhoneSwitchError subclass on any failure.
         """
-        options = _per_call(timeout, extra_headers)
         policy = self._policy_for(max_retries)
-        call = self._prepare(phone, custom_attributes, version)
-        if idempotency_key is not None or self._guard is not None:
-            guard = self._guarded()
-            return guard.send(
-                call.phone,
-                idempotency_key,
-                call.version,
-                lambda: self._deliver(call, options, policy),
-            )
-        return self._deliver(call, options, policy)
+        call = self.prepare(
+            phone,
+            custom_attributes,
+            version=version,
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+        return self.send_prepared(call, policy=policy)
 
-    def _deliver(
-        self, call: _Call, options: CallOptions | None, policy: RetryPolicy
+    def send_prepared(
+        self,
+        call: PreparedCall,
+        *,
+        policy: RetryPolicy | None = None,
+        pacer: ThreadPacer | None = None,
+        until: float | None = None,
     ) -> PhoneSwitch:
-        started = policy.clock.monotonic()
-        attempt = 0
-        reset = call_options.set(options)
-        try:
-            while True:
-                attempt += 1
-                try:
-                    return self._attempt(call, attempt)
-                except PhoneSwitchError as error:
-                    wait = self._retry_delay(error, attempt, started, policy)
-                    if wait is None:
-                        raise
-                    policy.clock.sleep(wait)
-        finally:
-            call_options.reset(reset)
-            last_response.set(None)  # the call keeps no answer (nor its body) once done
+        """Send a prepared call (through the guard when it wants it): the PhoneSwitch, or
+        the PhoneSwitchError raised. A bulk sender passes its ``pacer`` and the policy
+        clock's monotonic time ``until`` which no wait may end after."""
+        chosen = policy or self._policy
+        sender: Sender = self._sender
 
-    def _attempt(self, call: _Call, attempt: int) -> PhoneSwitch:
-        last_response.set(None)
-        began = perf_counter()
-        try:
-            answer = call.endpoint.sync_detailed(
-                client=call.client, body=call.body, intercom_version=call.version
-            )
-        except Exception as error:
-            failure = _internal(error)
-        else:
-            return self._outcome(call, attempt, began, answer, None)
-        # Mapped outside the handler, so that the error's only chain is its cause.
-        return self._outcome(call, attempt, began, None, failure)
+        def deliver() -> PhoneSwitch:
+            return attempt_loop(call, sender, chosen, pacer=pacer, until=until)
+
+        guard = self._guard
+        if guard is not None and guard.wants(call.key):
+            return guard.run(call, deliver)
+        return deliver()
+
+    def pacer(self) -> ThreadPacer:
+        """A pacer for one synchronous bulk run: the guard's shared one when it shares a
+        rate budget, else the run's own."""
+        clock = self._policy.clock
+        if self._guard is not None:
+            shared = self._guard.thread_pacer(self._scope(), clock)
+            if shared is not None:
+                return shared
+        from ._bulk import ThreadPacer
+
+        return ThreadPacer(clock)
 
     def close(self) -> None:
-        """Close the connection pool, unless it belongs to a caller's http_client, and the
-        guard's store, when the client opened it from a URL."""
-        self._close_guard()
+        """Close the connection pool, unless it belongs to a caller's http_client."""
         if self._owns_http:
             self._http.close()
 
@@ -602,7 +589,7 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.close()
+        self.close()  # type: ignore[attr-defined]
 
     def phone_switch_batch(
         self,
@@ -655,14 +642,48 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         idempotency_key: str | None = None,
     ) -> PhoneSwitch:
         """Send ``phone`` an SMS with a Messenger link (see PhoneSwitchClient)."""
-        return await self._send(
+        policy = self._policy_for(max_retries)
+        call = self.prepare(
             phone,
             custom_attributes,
-            version,
-            options=_per_call(timeout, extra_headers),
-            policy=self._policy_for(max_retries),
+            version=version,
             idempotency_key=idempotency_key,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
+        return await self.send_prepared(call, policy=policy)
+
+    async def send_prepared(
+        self,
+        call: PreparedCall,
+        *,
+        policy: RetryPolicy | None = None,
+        pacer: AsyncPacer | None = None,
+        until: float | None = None,
+    ) -> PhoneSwitch:
+        """Send a prepared call (see PhoneSwitchClient.send_prepared)."""
+        chosen = policy or self._policy
+        sender: AsyncSender = self._sender
+
+        async def deliver() -> PhoneSwitch:
+            return await attempt_loop_async(call, sender, chosen, pacer=pacer, until=until)
+
+        guard = self._guard
+        if guard is not None and guard.wants(call.key):
+            return await guard.run_async(call, deliver)
+        return await deliver()
+
+    def pacer(self) -> AsyncPacer:
+        """A pacer for one bulk run: the guard's shared one when it shares a rate budget,
+        else the run's own."""
+        clock = self._policy.clock
+        if self._guard is not None:
+            shared = self._guard.pacer(self._scope(), clock)
+            if shared is not None:
+                return shared
+        from ._bulk import Pacer
+
+        return Pacer(clock)
 
     def phone_switch_batch(
         self,
@@ -690,14 +711,15 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
     ) -> list[PhoneSwitch | PhoneSwitchError]:
         """Send many phone switches; one outcome per item, in the order of ``items``.
 
-        Each item is a phone, a (phone, custom_attributes) pair or a mapping with "phone"
-        and "custom_attributes". At most ``concurrency`` requests are in flight, and none
-        starts while Intercom's current rate-limit window has no budget left for it: the
-        client waits for the window to reset (X-RateLimit-Reset) instead, unless that wait
-        would end after ``deadline`` seconds from the start or after the client's own
-        ``deadline`` for the item: then the item is RateLimited, and nothing is sent for
-        it. Every outcome is a PhoneSwitch or the PhoneSwitchError of that item; no item
-        is sent twice unless the client was created with ``retry_possibly_delivered=True``.
+        Each item is a phone, a (phone, custom_attributes) pair or a mapping with "phone",
+        "custom_attributes" and "idempotency_key". At most ``concurrency`` requests are in
+        flight, and none starts while Intercom's current rate-limit window has no budget
+        left for it: the client waits for the window to reset (X-RateLimit-Reset)
+        instead, unless that wait would end after ``deadline`` seconds from the start or
+        after the client's own ``deadline`` for the item: then the item is RateLimited,
+        and nothing is sent for it. Every outcome is a PhoneSwitch or the
+        PhoneSwitchError of that item; no item is sent twice unless the client was
+        created with ``retry_possibly_delivered=True``.
 
         A cancelled call loses the outcomes: to learn them after a cancel or timeout, run
         a ``phone_switch_batch`` instead.
@@ -706,65 +728,8 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
             items, concurrency=concurrency, version=version, deadline=deadline
         ).run()
 
-    async def _send(
-        self,
-        phone: object,
-        custom_attributes: object,
-        version: str | None,
-        *,
-        options: CallOptions | None = None,
-        policy: RetryPolicy | None = None,
-        idempotency_key: str | None = None,
-    ) -> PhoneSwitch:
-        policy = policy or self._policy
-        call = self._prepare(phone, custom_attributes, version)
-        if idempotency_key is not None or self._guard is not None:
-            guard = self._guarded()
-            return await guard.send_async(
-                call.phone,
-                idempotency_key,
-                call.version,
-                lambda: self._deliver(call, options, policy),
-            )
-        return await self._deliver(call, options, policy)
-
-    async def _deliver(
-        self, call: _Call, options: CallOptions | None, policy: RetryPolicy
-    ) -> PhoneSwitch:
-        started = policy.clock.monotonic()
-        attempt = 0
-        reset = call_options.set(options)
-        try:
-            while True:
-                attempt += 1
-                try:
-                    return await self._attempt(call, attempt)
-                except PhoneSwitchError as error:
-                    wait = self._retry_delay(error, attempt, started, policy)
-                    if wait is None:
-                        raise
-                    await policy.clock.async_sleep(wait)
-        finally:
-            call_options.reset(reset)
-            last_response.set(None)  # the call keeps no answer (nor its body) once done
-
-    async def _attempt(self, call: _Call, attempt: int) -> PhoneSwitch:
-        last_response.set(None)
-        began = perf_counter()
-        try:
-            answer = await call.endpoint.asyncio_detailed(
-                client=call.client, body=call.body, intercom_version=call.version
-            )
-        except Exception as error:
-            failure = _internal(error)
-        else:
-            return self._outcome(call, attempt, began, answer, None)
-        return self._outcome(call, attempt, began, None, failure)
-
     async def aclose(self) -> None:
-        """Close the connection pool, unless it belongs to a caller's http_client, and the
-        guard's store, when the client opened it from a URL."""
-        self._close_guard()
+        """Close the connection pool, unless it belongs to a caller's http_client."""
         if self._owns_http:
             await self._http.aclose()
 
@@ -777,4 +742,8 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self.aclose()
+        await self.aclose()  # type: ignore[attr-defined]
+
+
+if TYPE_CHECKING:
+    from .errors import PhoneSwitchError

@@ -1,9 +1,9 @@
-"""Facts about one version's contract, read from its effective spec.
+"""The rules one version's contract sets for a request's input, read from its effective spec.
 
-Each generated package ships the effective spec it was generated from
-(``generated/<module>/openapi.yaml``). The client's input checks read their rules from it:
-the phone pattern, the custom attribute schema and its allowed value types, the documented
-error keys and the servers. Nothing here repeats a fact of the contract by hand.
+The client checks a call's input against them before sending: the phone field's E.164
+pattern and the custom attributes' schema, with the value types it admits. The facts
+come from ``intercom_phone_switch.spec`` (the one reader of the effective specs), which
+finds each field through the version's ``x-stable-names``; nothing here repeats them.
 
 A Contract is built once per version and process; checking a call's input costs a regex
 match and, for custom attributes, a type lookup per value. jsonschema is imported and the
@@ -13,14 +13,13 @@ or something that will be rejected).
 
 from __future__ import annotations
 
-import re
+import functools
 from collections.abc import Mapping
 from typing import Any
 
-from . import _effective
-from ._effective import resolve, to_json_schema
+from .spec import EffectiveSpec, effective, resolve, to_json_schema
 
-__all__ = ["Contract"]
+__all__ = ["Contract", "contract_of"]
 
 #: JSON Schema type name -> the Python types that are exactly that JSON type. Subclasses
 #: (an IntEnum, a str subclass) are left to jsonschema, which decides with isinstance.
@@ -36,23 +35,12 @@ _ANNOTATIONS = frozenset({"type", "title", "description", "example", "examples"}
 class Contract:
     """The rules one Intercom-Version's effective spec sets for a phone switch request."""
 
-    def __init__(self, version: str, document: Mapping[str, Any]) -> None:
-        self.version = version
-        self.document = document
-        operation = _effective.operation(document)
-        request = resolve(
-            operation["requestBody"]["content"]["application/json"]["schema"], document
-        )
-        properties = request.get("properties", {})
-        self.phone_pattern: re.Pattern[str] = re.compile(
-            resolve(properties["phone"], document)["pattern"]
-        )
-        attributes = properties.get("custom_attributes")
+    def __init__(self, spec: EffectiveSpec) -> None:
+        self.version = spec.version
+        self.document = spec.document
+        self.phone_pattern = spec.phone_pattern
         #: The schema of custom_attributes (None: this version admits none).
-        self.attribute_schema: Mapping[str, Any] | None = (
-            None if attributes is None else resolve(attributes, document)
-        )
-        self.responses: Mapping[str, Any] = operation.get("responses", {})
+        self.attribute_schema: Mapping[str, Any] | None = spec.attribute_schema
         branches = self._value_branches()
         #: Human names of the value types custom attributes admit, in the spec's order.
         self.value_types: tuple[str, ...] = tuple(self._branch_name(b) for b in branches)
@@ -70,10 +58,6 @@ class Contract:
             self.attribute_schema
         ) <= _ANNOTATIONS | {"additionalProperties"}
         self._validator: Any = None
-
-    @classmethod
-    def load(cls, version: str) -> Contract:
-        return cls(version, _effective.document(version))
 
     def __repr__(self) -> str:
         return f"<Contract of Intercom-Version {self.version}>"
@@ -138,20 +122,8 @@ class Contract:
             self._validator = Draft4Validator(schema)
         return self._validator
 
-    # -- answers and servers -------------------------------------------------------------
 
-    def error_keys(self) -> dict[int, frozenset[str]]:
-        """HTTP status -> the error_key values its documented examples use."""
-        found: dict[int, set[str]] = {}
-        for status, response in self.responses.items():
-            response = resolve(response, self.document)
-            for media in (response.get("content") or {}).values():
-                examples = [e.get("value") for e in (media.get("examples") or {}).values()]
-                examples.append(media.get("example"))
-                for example in examples:
-                    if isinstance(example, Mapping) and isinstance(example.get("error_key"), str):
-                        found.setdefault(int(status), set()).add(example["error_key"])
-        return {status: frozenset(keys) for status, keys in found.items()}
-
-    def servers(self) -> list[str]:
-        return [str(server["url"]) for server in self.document.get("servers", [])]
+@functools.cache
+def contract_of(version: str) -> Contract:
+    """The Contract of ``version`` (a key of the registry's VERSIONS), built once."""
+    return Contract(effective(version))

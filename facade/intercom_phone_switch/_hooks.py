@@ -16,7 +16,20 @@ if TYPE_CHECKING:
     from ._retry import Clock
     from .results import PhoneSwitch, RateLimit
 
-__all__ = ["AsyncPacer", "CallInfo", "SendHook", "ThreadPacer"]
+__all__ = ["AsyncPacer", "CallInfo", "SendHook", "ThreadPacer", "check_key"]
+
+#: The longest idempotency key accepted.
+MAX_KEY_LENGTH = 256
+
+
+def check_key(key: object) -> str:
+    """``key`` when it is an idempotency key (a non-empty printable string of at most
+    MAX_KEY_LENGTH characters); else ValueError, before anything is sent."""
+    if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise ValueError(
+            f"an idempotency key is a non-empty printable string of 1-{MAX_KEY_LENGTH} characters"
+        )
+    return key
 
 
 class CallInfo(Protocol):

@@ -32,11 +32,16 @@ from typing import Any
 import httpcore
 import httpx
 
+from . import _defaults
+
 __all__ = ["DEFAULT_LIMITS", "SlotTransport", "default_client"]
 
 #: Up to 100 connections, as httpx; all of them may stay open while idle (httpx keeps
 #: 20, and so closes connections a bulk send of more than 20 at a time is about to reuse).
-DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+DEFAULT_LIMITS = httpx.Limits(
+    max_connections=_defaults.MAX_CONNECTIONS,
+    max_keepalive_connections=_defaults.MAX_CONNECTIONS,
+)
 
 
 class SlotTransport(httpx.AsyncBaseTransport):

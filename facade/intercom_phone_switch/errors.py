@@ -76,9 +76,11 @@ __all__ = [
     "PhoneSwitchError",
     "RateLimited",
     "RequestRejected",
+    "SendInterrupted",
     "ServerError",
     "SmsNotSent",
     "UnexpectedResponse",
+    "UnprocessableItem",
     "UnsupportedVersion",
 ]
 
@@ -339,6 +341,20 @@ class UnexpectedResponse(PhoneSwitchError):
     """
 
     summary = "Intercom's answer is not what its API description documents."
+
+
+class SendInterrupted(DeliveryUnknown):
+    """A batch was stopped (cancelled, timed out) while this item's request was under
+    way: an SMS may or may not have been sent."""
+
+    summary = "The batch was stopped while this request was under way; an SMS may have been sent."
+
+
+class UnprocessableItem(PhoneSwitchError):
+    """A bulk item could not be processed: an unexpected error (its ``__cause__``) struck
+    before any request for it was sent. Nothing was sent."""
+
+    summary = "The item could not be processed; nothing was sent."
 
 
 #: Intercom's error_key -> the class raised for it (any other key: RequestRejected).

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
+from types import MappingProxyType
 
 import attrs
 
 from .errors import reset_datetime
 
 __all__ = ["PhoneSwitch", "RateLimit"]
-
-#: A count or a UNIX time in seconds: ASCII digits, at most 15 of them (a reset 30
-#: million years away is the furthest still read; longer values are unreadable).
-_INTEGER = re.compile(r"[0-9]{1,15}")
-
-
-def _int_header(headers: Mapping[str, str], name: str) -> int | None:
-    value = headers.get(name)
-    if value is None:
-        return None
-    value = value.strip()
-    return int(value) if _INTEGER.fullmatch(value) else None
 
 
 @attrs.frozen
@@ -46,13 +34,21 @@ class RateLimit:
 
     @classmethod
     def from_headers(cls, headers: Mapping[str, str]) -> RateLimit:
-        """Read the X-RateLimit-* headers; a missing or unreadable one (not a plain
-        non-negative integer of at most 15 digits) becomes None."""
-        return cls(
-            limit=_int_header(headers, "x-ratelimit-limit"),
-            remaining=_int_header(headers, "x-ratelimit-remaining"),
-            reset=_int_header(headers, "x-ratelimit-reset"),
-        )
+        """Read the X-RateLimit-* headers; a missing or unreadable one (not a plain count,
+        or a UNIX time before the year 10000) becomes None."""
+        from ._rate_limit import read_rate_limit
+
+        reading = read_rate_limit(headers)
+        return cls() if reading is None else reading.rate_limit()
+
+
+_EMPTY: Mapping[str, object] = MappingProxyType({})
+
+
+def _frozen(value: Mapping[str, object]) -> Mapping[str, object]:
+    if isinstance(value, MappingProxyType):
+        return value
+    return MappingProxyType(dict(value)) if value else _EMPTY
 
 
 @attrs.frozen
@@ -69,6 +65,9 @@ class PhoneSwitch:
         attempts: how many requests it took (more than 1 after a retry).
         replayed: True when this is the recorded outcome of an earlier call with the same
             idempotency key: nothing was sent this time.
+        extra: every field of the answer beyond the ones above, read-only: typed where the
+            version's generated model types them, else as parsed JSON. A field a new
+            Intercom-Version adds shows up here first.
     """
 
     type: str
@@ -79,3 +78,6 @@ class PhoneSwitch:
     rate_limit: RateLimit
     attempts: int = 1
     replayed: bool = False
+    extra: Mapping[str, object] = attrs.field(
+        factory=lambda: _EMPTY, converter=lambda value: _frozen(value), hash=False
+    )
