@@ -101,6 +101,8 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
     # The source folders are plain path entries (see pyproject.toml): nothing to assemble.
     session.run("mypy")
+    # The direction of dependencies (pyproject.toml's [tool.importlinter]).
+    session.run("lint-imports")
 
 
 @nox.session

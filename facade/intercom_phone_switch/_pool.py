@@ -33,6 +33,7 @@ import httpcore
 import httpx
 
 from . import _defaults
+from ._wire import tested_httpx
 
 __all__ = ["DEFAULT_LIMITS", "SlotTransport", "default_client"]
 
@@ -42,6 +43,10 @@ DEFAULT_LIMITS = httpx.Limits(
     max_connections=_defaults.MAX_CONNECTIONS,
     max_keepalive_connections=_defaults.MAX_CONNECTIONS,
 )
+
+
+#: Whether slots send through one connection of their own (see _new_slot).
+ONE_CONNECTION = tested_httpx()
 
 
 class SlotTransport(httpx.AsyncBaseTransport):
@@ -94,9 +99,11 @@ class SlotTransport(httpx.AsyncBaseTransport):
             options.pop("verify", None)
             options.pop("cert", None)
         slot = httpx.AsyncHTTPTransport(verify=self._ssl, limits=self._slot_limits, **options)
-        # httpx keeps its pool in `_pool`, the one private name this module relies on;
-        # should that change, the slot keeps httpx's pool and only loses speed.
-        pool = getattr(slot, "_pool", None)
+        # httpx keeps its pool in `_pool`, the one private name this module relies on,
+        # fenced: only on the httpx releases it was tested with, and only where it is the
+        # httpcore pool expected; otherwise the slot keeps httpx's pool (and only loses
+        # speed). tests/facade/test_fences.py fails when a release moves it.
+        pool = getattr(slot, "_pool", None) if ONE_CONNECTION else None
         if isinstance(pool, httpcore.AsyncConnectionPool):
             slot._pool = _OneConnection(pool)  # type: ignore[assignment]
         self._slots.append(slot)

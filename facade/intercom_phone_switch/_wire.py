@@ -58,6 +58,7 @@ __all__ = [
     "Sender",
     "Unbuildable",
     "Wire",
+    "tested_httpx",
 ]
 
 #: The most characters of a transport error's message that are kept.
@@ -74,12 +75,25 @@ _CONNECT_FAILURES: tuple[type[Exception], ...] = (
 _NEVER_SENDABLE: tuple[type[Exception], ...] = (httpx.UnsupportedProtocol,)
 
 
-def _direct_supported() -> bool:
-    """Whether the installed httpx is one the direct path was tested with (0.27, 0.28)
-    and still has the private method it relies on."""
+#: The httpx releases (major, minor) whose private names this package relies on were
+#: tested with: the direct path here, the slot transport's connections (see _pool).
+TESTED_HTTPX = ((0, 27), (0, 28))
+
+
+def tested_httpx() -> bool:
+    """Whether the installed httpx is one of TESTED_HTTPX."""
     parts = httpx.__version__.split(".")
-    tested = parts[:1] == ["0"] and parts[1:2] in (["27"], ["28"])
-    return tested and all(
+    try:
+        release = (int(parts[0]), int(parts[1]))
+    except (ValueError, IndexError):
+        return False
+    return release in TESTED_HTTPX
+
+
+def _direct_supported() -> bool:
+    """Whether the installed httpx was tested with the direct path and still has the
+    private method it relies on."""
+    return tested_httpx() and all(
         callable(getattr(kind, "_transport_for_url", None))
         for kind in (httpx.Client, httpx.AsyncClient)
     )
