@@ -291,7 +291,7 @@ def _run_generator(spec: EffectiveSpec, root: Path, output: Path) -> None:
     by_status, named = shapes(spec.document, resolved)
     seam = seam_context(data, resolved, spec.version, config)
 
-    class SeamProject(Project):
+    class SeamProject(Project):  # type: ignore[misc]  # the generator is not type-checked
         """openapi-python-client's project, with our seam beside the endpoint."""
 
         def _build_api(self) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from intercom_phone_switch._pointer import resolve as follow
 
@@ -127,7 +127,7 @@ def _properties(schema: Any, document: Mapping[str, Any]) -> dict[str, Any]:
     return {str(name): follow(value, document, None) for name, value in (found or {}).items()}
 
 
-def _is_string(schema: Any) -> bool:
+def _is_string(schema: Any) -> TypeGuard[Mapping[str, Any]]:
     return isinstance(schema, Mapping) and schema.get("type") == "string"
 
 
@@ -183,7 +183,9 @@ def resolve(document: Mapping[str, Any]) -> Resolved:
             request[stable] = prop
     resolved_body = follow(body, document, None)
     required = resolved_body.get("required") if isinstance(resolved_body, Mapping) else None
-    for name in required or []:
+    # A required field no stable name carries (when every name resolves: otherwise it is
+    # most likely the one a name should be declared for).
+    for name in required if len(request) == len(REQUEST) and required else []:
         if name in fields and name not in declared_request.values():
             problems.append(
                 Problem(

@@ -275,9 +275,7 @@ OP = ("paths", "/things", "post")
             id="response-media-type-added",
         ),
         pytest.param(
-            changed(
-                (*OP, "requestBody", "content", "text/plain"), {"schema": {"type": "string"}}
-            ),
+            changed((*OP, "requestBody", "content", "text/plain"), {"schema": {"type": "string"}}),
             [("request body", "media type added", "text/plain", False)],
             id="request-media-type-added",
         ),
@@ -476,9 +474,7 @@ LAUGHS = "\n".join(
         ),
     ],
 )
-def test_cli_refuses_unbounded_documents(
-    tmp_path: Path, name: str, text: str, reason: str
-) -> None:
+def test_cli_refuses_unbounded_documents(tmp_path: Path, name: str, text: str, reason: str) -> None:
     path = tmp_path / name
     path.write_text(text)
     result = CliRunner().invoke(diff_command, [str(path), "2.13"])
@@ -488,9 +484,7 @@ def test_cli_refuses_unbounded_documents(
     assert "Traceback" not in result.output
 
 
-def test_cli_refuses_a_document_too_large(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cli_refuses_a_document_too_large(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from intercom_phone_switch import _documents
 
     monkeypatch.setattr(_documents, "MAX_BYTES", 1000)
