@@ -14,6 +14,7 @@ stored spec afterwards (see :mod:`.prose`), whatever a rule left there.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -263,16 +264,34 @@ def _body_required(document: Document) -> None:
     (schema(document, "create_phone_switch_request") or {}).pop("nullable", None)
 
 
+def phone_field(document: Document) -> str:
+    """The request property carrying the phone: as the operation's x-stable-names
+    declares (the importer puts our declaration there before the rules run), else
+    ``phone``."""
+    declared = operation(document).get("x-stable-names")
+    names = declared.get("request") if isinstance(declared, dict) else None
+    found = names.get("phone") if isinstance(names, dict) else None
+    return found if isinstance(found, str) else "phone"
+
+
+def _phone(document: Document) -> dict[str, Any] | None:
+    found = _property(document, "create_phone_switch_request", phone_field(document))
+    return found if found is not None and found.get("type") == "string" else None
+
+
 def _phone_needs_pattern(document: Document) -> bool:
-    phone = _property(document, "create_phone_switch_request", "phone")
+    phone = _phone(document)
     return phone is not None and phone.get("pattern") != E164
 
 
 @rule("e164-phone", "phone has the E.164 pattern", _phone_needs_pattern)
 def _e164(document: Document) -> None:
-    phone = _property(document, "create_phone_switch_request", "phone")
+    phone = _phone(document)
     assert phone is not None
     phone["pattern"] = E164
+    # A published example that is no E.164 number ("+1 1234567890") goes with it.
+    if "example" in phone and not re.fullmatch(E164, str(phone["example"])):
+        del phone["example"]
 
 
 # -- response-carries-url, phone-switch-not-nullable ------------------------------------

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from intercom_phone_switch._documents import check_size
 from intercom_phone_switch._pointer import pointer as resolve_pointer
 from intercom_phone_switch._pointer import split_pointer
 
@@ -142,14 +143,24 @@ def prune(document: dict[str, Any]) -> list[str]:
 
 
 def read_source(source: str, *, client: httpx.Client | None = None) -> str:
-    """The text at ``source``: an http(s) URL or a file path."""
+    """The text at ``source``: an http(s) URL or a file path, refused (DocumentRefused)
+    beyond the size every maintainer tool reads."""
     if source.startswith(("http://", "https://")):
         import httpx
 
         with contextlib.ExitStack() as stack:
             if client is None:
                 client = stack.enter_context(httpx.Client(timeout=60.0, follow_redirects=True))
-            response = client.get(source)
-            response.raise_for_status()
-            return response.text
-    return Path(source).read_text(encoding="utf-8")
+            with client.stream("GET", source) as response:
+                response.raise_for_status()
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit():
+                    check_size(int(declared), source)
+                received = bytearray()
+                for chunk in response.iter_bytes():
+                    received += chunk
+                    check_size(len(received), source)
+                return received.decode(response.encoding or "utf-8")
+    path = Path(source)
+    check_size(path.stat().st_size, source)
+    return path.read_text(encoding="utf-8")

@@ -3,10 +3,17 @@
 A maintainer command (``nox -s import_spec -- VERSION PATH_OR_URL``): it writes the stored
 spec or an overlay, regenerates generated/ and shows what changed for a client.
 
-Exit status: 0 done; 1 ``--check`` found a file to change, or generation failed; 2 usage
-error, including an input that cannot be read (a missing or undecodable file, a URL that
-does not answer, a document that is not an OpenAPI description, a --root without the
-stored spec).
+The change is made whole or not at all: the files are written, generated/ regenerated
+and checked (a second generation gives the same bytes, every version's seam works) in a
+copy of the project, and only then copied in. A failure leaves the project as it was and
+says what to do.
+
+Exit status: 0 done; 1 the import stopped (a stable name of the facade does not resolve
+in the version, generation or its checks failed) or ``--check`` found a file to change;
+2 usage error, including an input that cannot be read or is refused (a missing or
+undecodable file, a URL that does not answer, a document that is not an OpenAPI
+description, one too large, too deep or with YAML aliases, a --root without the stored
+spec).
 """
 
 from __future__ import annotations
@@ -57,6 +64,10 @@ def _report(console: Console, result: ImportResult, changed: list[str]) -> None:
             f"  {result.version} is newer than {result.previous_stored}: it becomes openapi.yaml"
             " and every other overlay is written against it"
         )
+    for pointer in result.described:
+        console.print(
+            f"  {pointer}: no prose of ours yet; it got a placeholder description to reword"
+        )
     if changed:
         console.print("  files changed: " + ", ".join(changed))
     else:
@@ -66,9 +77,10 @@ def _report(console: Console, result: ImportResult, changed: list[str]) -> None:
 @click.command(
     "import-spec",
     epilog=(
-        "Exit status: 0 imported (or, with --check, nothing would change); 1 --check found "
-        "a file to change, or generation failed; 2 usage error, including a source or "
-        "--root that cannot be read."
+        "Exit status: 0 imported (or, with --check, nothing would change); 1 the import "
+        "stopped and wrote nothing (a stable name to declare, generation failed), or "
+        "--check found a file to change; 2 usage error, including a source or --root that "
+        "cannot be read or is refused."
     ),
 )
 @click.argument("version", required=False)
@@ -108,9 +120,10 @@ def import_spec(
     import yaml
 
     from intercom_phone_switch import _spec_diff as contract_diff
+    from intercom_phone_switch._documents import DocumentRefused
 
     from . import importer
-    from .effective import SpecError, build
+    from .effective import SpecError
 
     console = make_console()
     root = root.resolve()
@@ -122,9 +135,12 @@ def import_spec(
     if version is None or source is None:
         raise click.UsageError("VERSION and PATH_OR_URL are required (or --normalize)")
     try:
-        before = {spec.version: spec.document for spec in build(root)}
         description = importer.load_description(source)
         result = importer.plan_import(root, version, description)
+    except importer.StableNamesMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    except DocumentRefused as exc:
+        raise click.UsageError(f"refused: {exc}") from None
     except (importer.SpecImportError, SpecError) as exc:
         raise click.UsageError(str(exc)) from None
     except (httpx.HTTPError, httpx.InvalidURL, yaml.YAMLError) as exc:
@@ -137,22 +153,53 @@ def import_spec(
         if changed:
             raise click.ClickException("the import would change: " + ", ".join(changed))
         return
-    importer.write(root, result)
-    baseline = version if version in before else result.previous_stored
-    changes = contract_diff.diff(before[baseline], result.document)
+    if result.previous_document is not None:
+        baseline, before = version, result.previous_document
+    else:
+        baseline, before = result.previous_stored, result.previous_stored_document
+    changes = contract_diff.diff(before, result.document)
     console.print(folded(contract_diff.table(changes, baseline, version)))
-    if generate and changed:
-        _generate(console, root)
+    if changed:
+        _apply(console, root, result.files, result.obsolete, generate)
+
+
+def _apply(
+    console: Console,
+    root: Path,
+    files: dict[str, str],
+    obsolete: list[str],
+    generate: bool,
+) -> None:
+    from .staging import Stopped, apply
+
+    try:
+        written = apply(root, files, obsolete, generate=generate)
+    except Stopped as exc:
+        raise click.ClickException(
+            f"{exc}\nNothing was written. See README, 'Adding an Intercom version': a "
+            "description the generator refuses needs a correction rule "
+            "(codegen/corrections.py) or a declaration in the version's overlay."
+        ) from None
+    generated = [name for name in written if name.startswith("generated/")]
+    for name in written:
+        if not name.startswith("generated/"):
+            console.print(f"  {'deleted' if name in obsolete else 'written'}: {name}")
+    if generate:
+        console.print(f"regenerated generated/ ({len(generated)} files changed)")
 
 
 def _normalize(console: Console, root: Path, check: bool, generate: bool) -> None:
     import yaml
+
+    from intercom_phone_switch._documents import DocumentRefused
 
     from . import importer
     from .effective import SpecError
 
     try:
         files = importer.plan_normalize(root)
+    except DocumentRefused as exc:
+        raise click.UsageError(f"refused: {exc}") from None
     except (SpecError, yaml.YAMLError) as exc:
         raise click.UsageError(f"cannot read {root}: {exc}") from None
     except UNREADABLE as exc:
@@ -165,21 +212,9 @@ def _normalize(console: Console, root: Path, check: bool, generate: bool) -> Non
             raise click.ClickException("not as an import writes them: " + ", ".join(changed))
         console.print("openapi.yaml and the overlays are as an import writes them")
         return
-    for name in changed:
-        (root / name).write_text(files[name], encoding="utf-8")
     console.print("rewritten: " + (", ".join(changed) or "nothing"))
-    if generate and changed:
-        _generate(console, root)
-
-
-def _generate(console: Console, root: Path) -> None:
-    from .generate import GenerationFailed, generate_all
-
-    try:
-        specs = generate_all(root)
-    except GenerationFailed as exc:
-        raise click.ClickException(f"generation failed: {exc}") from exc
-    console.print(f"regenerated generated/ for {len(specs)} versions")
+    if changed:
+        _apply(console, root, {name: files[name] for name in changed}, [], generate)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ Action = dict[str, Any]
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 VERSION_SCHEMA: Location = ("components", "schemas", "intercom_version")
+STABLE_NAMES = "x-stable-names"
 
 
 class OverlayWriteError(RuntimeError):
@@ -70,14 +71,16 @@ def _is_scalar(value: Any) -> bool:
 
 
 def _predicate(item: Any) -> str | None:
-    """A filter test that holds for ``item``, built from its scalar members."""
+    """A filter test that holds for ``item``, built from its scalar members (an item with
+    nested members, ``{type: array, items: {...}}``, is told apart by the others)."""
     if _is_scalar(item):
         return f"@ == {_literal(item)}"
-    if not isinstance(item, dict) or not item or len(item) > 3:
+    if not isinstance(item, dict):
         return None
-    if not all(_is_scalar(value) for value in item.values()):
+    scalars = {key: value for key, value in item.items() if _is_scalar(value)}
+    if not scalars or len(scalars) > 3:
         return None
-    tests = [f"@{_segment(key)} == {_literal(value)}" for key, value in item.items()]
+    tests = [f"@{_segment(key)} == {_literal(value)}" for key, value in scalars.items()]
     return " && ".join(tests) if len(tests) == 1 else "(" + " && ".join(tests) + ")"
 
 
@@ -108,9 +111,11 @@ def _subsequence(longer: list[Any], shorter: list[Any]) -> list[int] | None:
 
 
 class _Writer:
-    def __init__(self, version: str) -> None:
+    def __init__(self, version: str, previous_removals: Sequence[tuple[str, str]] = ()) -> None:
         self.version = version
         self.actions: list[Action] = []
+        #: (target, description) of the previous overlay's removals, in its order.
+        self.previous_removals = list(previous_removals)
 
     def add(self, kind: str, target: str, payload: Any = None, note: str = "") -> None:
         action: Action = {"target": target, "description": note}
@@ -155,8 +160,7 @@ class _Writer:
             note = self.note_update(location, list(update), added)
             self.add("update", path(location), update, note)
         for key, items, dropped in filters:
-            selector = _removal_selector(items, dropped)
-            self.add("remove", path((*location, key)) + selector, note=self.note_filter(key))
+            self.remove_items(location, key, items, dropped)
         for key, extra in appended:
             self.add("update", path((*location, key)), extra, f"{self.version} adds to {key}.")
 
@@ -193,6 +197,36 @@ class _Writer:
         replaced.append(key)
         update[key] = new
 
+    def remove_items(
+        self, location: Location, key: str, items: list[Any], dropped: list[int]
+    ) -> None:
+        """Remove ``items[i]`` for each i in ``dropped``, through the previous overlay's
+        own removals where each still selects only items to remove (their targets and
+        descriptions are someone's wording), and one new removal for the rest."""
+        where = path((*location, key))
+        remaining = list(items)
+        origin = list(range(len(items)))  # remaining[i] is items[origin[i]]
+        todo = set(dropped)
+        for target, note in self.previous_removals:
+            if not target.startswith(where + "[") or not todo:
+                continue
+            try:
+                found = jsonpath_rfc9535.find("$" + target[len(where) :], remaining)
+            except jsonpath_rfc9535.JSONPathError:
+                continue
+            chosen = {node.location[-1] for node in found if len(node.location) == 1}
+            if not chosen or not {origin[int(i)] for i in chosen} <= todo:
+                continue
+            self.add("remove", target, note=note)
+            todo -= {origin[int(i)] for i in chosen}
+            kept = [i for i in range(len(remaining)) if i not in chosen]
+            remaining = [remaining[i] for i in kept]
+            origin = [origin[i] for i in kept]
+        if todo:
+            rest = [i for i, original in enumerate(origin) if original in todo]
+            selector = _removal_selector(remaining, rest)
+            self.add("remove", where + selector, note=self.note_filter(key))
+
     # -- descriptions ----------------------------------------------------------------
 
     def note_removed(self, location: Location, keys: list[str]) -> str:
@@ -206,6 +240,8 @@ class _Writer:
     def note_update(self, location: Location, keys: list[str], added: bool) -> str:
         if location == ("info",) and keys == ["version"]:
             return f"This document describes Intercom-Version {self.version}."
+        if len(location) == 5 and location[3] == STABLE_NAMES:
+            return f"In {self.version}, what carries the stable {location[4]} names."
         if location == VERSION_SCHEMA and set(keys) <= {"enum", "default", "example"}:
             return f"The header values {self.version} lists, and {self.version} as the default."
         if added:
@@ -229,13 +265,17 @@ def actions(
     previous: Mapping[str, Any] | None = None,
 ) -> list[Action]:
     """The actions turning ``base`` into ``target``; descriptions kept from ``previous``."""
-    writer = _Writer(version)
-    writer.node(dict(base), dict(target), ())
     kept: dict[tuple[str, str], str] = {}
+    removals: list[tuple[str, str]] = []
     for action in (previous or {}).get("actions") or []:
         kind = "remove" if action.get("remove") else "update"
-        if isinstance(action.get("description"), str):
-            kept.setdefault((kind, str(action.get("target"))), action["description"])
+        note = action.get("description")
+        if isinstance(note, str):
+            kept.setdefault((kind, str(action.get("target"))), note)
+        if kind == "remove" and isinstance(action.get("target"), str):
+            removals.append((action["target"], note if isinstance(note, str) else ""))
+    writer = _Writer(version, removals)
+    writer.node(dict(base), dict(target), ())
     for action in writer.actions:
         kind = "remove" if action.get("remove") else "update"
         action["description"] = kept.get((kind, action["target"]), action["description"])

@@ -1,9 +1,13 @@
 """Our prose on a published structure.
 
-Descriptions, titles, summaries and examples in the stored spec are written by us; the
-published prose never enters it. :func:`strip` removes prose (and documentation-only
-extensions) from an imported document, :func:`graft` copies ours onto it wherever the
-same JSON pointer exists in both, and :func:`reorder` lays the keys out in our order.
+Descriptions, titles and summaries in the stored spec are written by us; the published
+prose never enters it. :func:`strip` removes prose (and documentation-only extensions)
+from an imported document, :func:`graft` copies ours onto it wherever the same JSON
+pointer exists in both, and :func:`reorder` lays the keys out in our order.
+
+Examples are data (the error codes a status answers with, the shape of a body): the
+published ones stay, without their summaries and descriptions, wherever we have none
+of our own; where we have, ours replace them.
 
 Keys are only prose where they are keywords: a property or a component that happens to
 be called ``description`` is structure. Values of data keywords (``enum``, ``default``,
@@ -19,9 +23,11 @@ from typing import Any
 #: Keywords whose values are prose (ours in the stored spec, never upstream's), and our
 #: declarations that travel with them: ``x-stable-names`` (which JSON property carries
 #: each of the facade's stable names) is written by us, never by upstream.
-PROSE = frozenset(
-    {"description", "summary", "title", "example", "examples", "externalDocs", "x-stable-names"}
-)
+PROSE = frozenset({"description", "summary", "title", "externalDocs", "x-stable-names"})
+#: Examples: upstream's stay unless we have our own at the same place.
+EXAMPLES = frozenset({"example", "examples"})
+#: What :func:`graft` copies from our document.
+GRAFTED = PROSE | EXAMPLES
 #: Extensions that carry structure; every other ``x-`` key of a description is dropped.
 STRUCTURAL_EXTENSIONS = frozenset({"x-aliases"})
 #: Keywords whose value maps names (of properties, components, statuses...) to objects.
@@ -77,16 +83,23 @@ def strip(document: dict[str, Any]) -> None:
         for key in list(node):
             if key in PROSE or (key.startswith("x-") and key not in STRUCTURAL_EXTENSIONS):
                 del node[key]
+        named = node.get("examples")
+        if isinstance(named, dict):  # Example objects: their value is data, the rest prose
+            for example in named.values():
+                if isinstance(example, dict) and "value" in example:
+                    for key in [key for key in example if key in PROSE]:
+                        del example[key]
 
     _walk(document, (), False, visit)
 
 
 def prose_at(document: Mapping[str, Any]) -> dict[tuple[str | int, ...], dict[str, Any]]:
-    """Location of each object in ``document`` -> its prose keywords and their values."""
+    """Location of each object in ``document`` -> its prose keywords and examples, with
+    their values."""
     found: dict[tuple[str | int, ...], dict[str, Any]] = {}
 
     def visit(node: dict[str, Any], location: tuple[str | int, ...]) -> None:
-        prose = {key: node[key] for key in node if key in PROSE}
+        prose = {key: node[key] for key in node if key in GRAFTED}
         if prose:
             found[location] = prose
 
@@ -106,7 +119,8 @@ def _node(document: Any, location: tuple[str | int, ...]) -> Any:
 
 
 def graft(document: dict[str, Any], ours: Mapping[str, Any]) -> None:
-    """Copy the prose of ``ours`` onto ``document`` wherever both have the same object."""
+    """Copy the prose and examples of ``ours`` onto ``document`` wherever both have the
+    same object."""
     for location, prose in prose_at(ours).items():
         target = _node(document, location)
         if isinstance(target, dict):
@@ -128,3 +142,35 @@ def reorder(node: Any, template: Any) -> Any:
             for index, item in enumerate(node)
         ]
     return node
+
+
+#: What a response without our prose is described as: OpenAPI requires a description,
+#: and a maintainer may reword it (the next import keeps what is written).
+PLACEHOLDER = "Documented by Intercom for this operation; not described here yet."
+
+
+def _describe(response: dict[str, Any]) -> None:
+    """The placeholder as the response's first key, where our descriptions stand."""
+    rest = list(response.items())
+    response.clear()
+    response["description"] = PLACEHOLDER
+    response.update(rest)
+
+
+def describe_responses(document: dict[str, Any]) -> list[str]:
+    """Give every response object without a description the placeholder one; return the
+    JSON pointers of those it gave one."""
+    described: list[str] = []
+    for path, item in (document.get("paths") or {}).items():
+        for method, operation in (item or {}).items():
+            responses = operation.get("responses") if isinstance(operation, dict) else None
+            for status, response in (responses or {}).items():
+                if isinstance(response, dict) and not {"$ref", "description"} & set(response):
+                    _describe(response)
+                    escaped = path.replace("~", "~0").replace("/", "~1")
+                    described.append(f"/paths/{escaped}/{method}/responses/{status}")
+    for name, response in ((document.get("components") or {}).get("responses") or {}).items():
+        if isinstance(response, dict) and "description" not in response:
+            _describe(response)
+            described.append(f"/components/responses/{name}")
+    return described

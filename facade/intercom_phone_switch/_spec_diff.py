@@ -4,12 +4,20 @@ Prose is ignored; what a client sends and what it gets back is compared: operati
 parameters, the request body, response statuses and media types, and every schema
 reached from them (fields, types, enums, required fields, formats, patterns), following
 ``$ref`` on both sides. Each change is marked breaking when code written against the
-older contract can fail against the newer one:
+older contract can fail against the newer one (README, "Adding an Intercom version"):
 
-- in what the client sends (parameters, request body), anything that narrows what is
-  accepted breaks: a field or value gone, a new required field, a narrower type;
-- in what the client gets back (responses), anything that widens what may arrive breaks:
-  a new enum value or type, a field no longer guaranteed or gone, a status gone.
+- in what the client sends (parameters, request body), whatever the API accepts less of
+  breaks: an operation, parameter, field, value, type or media type gone, a new required
+  parameter or field, a narrower type, a format or pattern where there was none or
+  another one, other fields refused;
+- in what the client gets back (responses), whatever may arrive that did not before
+  breaks: a new status or media type, a new enum value or type (null included), a field
+  gone or no longer guaranteed, a format or pattern dropped or changed, other fields
+  allowed, and a new field where other fields were refused.
+
+What only narrows what may arrive (a status, media type, enum value or type gone, a
+field now guaranteed, a format or pattern added) and what only widens what is accepted
+does not break; nor does a changed default.
 """
 
 from __future__ import annotations
@@ -127,12 +135,14 @@ class _Differ:
     def responses(self, old: Mapping[str, Any], new: Mapping[str, Any], prefix: str) -> None:
         before = {str(status): answer for status, answer in (old.get("responses") or {}).items()}
         after = {str(status): answer for status, answer in (new.get("responses") or {}).items()}
+        # A status that may come where it could not before is new to a client's code; one
+        # that no longer comes asks nothing of it.
         for status in before:
             if status not in after:
-                self.add(f"{prefix}response {status}", "status removed", "", True, "response")
+                self.add(f"{prefix}response {status}", "status removed", "", False, "response")
         for status in after:
             if status not in before:
-                self.add(f"{prefix}response {status}", "status added", "", False, "response")
+                self.add(f"{prefix}response {status}", "status added", "", True, "response")
         for status, answer in before.items():
             if status in after:
                 where = f"{prefix}response {status}"
@@ -145,12 +155,13 @@ class _Differ:
     ) -> None:
         before = old.get("content") or {}
         after = new.get("content") or {}
+        request = way == "request"
         for media in before:
             if media not in after:
-                self.add(where, "media type removed", media, True, way)
+                self.add(where, "media type removed", media, request, way)
         for media in after:
             if media not in before:
-                self.add(where, "media type added", media, False, way)
+                self.add(where, "media type added", media, not request, way)
         for media, entry in before.items():
             if media in after:
                 self.schema(entry.get("schema", {}), after[media].get("schema", {}), where, way)
@@ -169,12 +180,15 @@ class _Differ:
         gone = [name for name in old_variants if name not in new_variants]
         came = [name for name in new_variants if name not in old_variants]
         if gone and came and len(old_variants) == 1 and len(new_variants) == 1:
-            self.add(where, "type changed", f"{gone[0]} -> {came[0]}", True, way)
+            was, now = _label(old_variants[gone[0]]), _label(new_variants[came[0]])
+            self.add(where, "type changed", f"{was} -> {now}", True, way)
             return
         if came:
-            self.add(where, "type widened", f"now also: {_names(came)}", way == "response", way)
+            labels = _names([_label(new_variants[name]) for name in came])
+            self.add(where, "type widened", f"now also: {labels}", way == "response", way)
         if gone:
-            self.add(where, "type narrowed", f"no longer: {_names(gone)}", way == "request", way)
+            labels = _names([_label(old_variants[name]) for name in gone])
+            self.add(where, "type narrowed", f"no longer: {labels}", way == "request", way)
         for name, branch in old_variants.items():
             if name == "null" or name not in new_variants:
                 continue
@@ -188,12 +202,12 @@ class _Differ:
         self, old: Mapping[str, Any], new: Mapping[str, Any], where: str, way: Direction
     ) -> None:
         request = way == "request"
-        if old.get("format") != new.get("format"):
-            detail = f"{old.get('format', 'none')} -> {new.get('format', 'none')}"
-            self.add(where, "format changed", detail, not request or "format" in new, way)
-        if old.get("pattern") != new.get("pattern"):
-            detail = f"{old.get('pattern', 'none')} -> {new.get('pattern', 'none')}"
-            self.add(where, "pattern changed", detail, request and "pattern" in new, way)
+        for keyword in ("format", "pattern"):
+            if old.get(keyword) != new.get(keyword):
+                detail = f"{old.get(keyword, 'none')} -> {new.get(keyword, 'none')}"
+                # A request must now meet it; an answer may now be without it (or another).
+                breaking = keyword in new if request else keyword in old
+                self.add(where, f"{keyword} changed", detail, breaking, way)
         self.enum(old.get("enum"), new.get("enum"), where, way)
         if old.get("default", _NONE) != new.get("default", _NONE):
             detail = f"{old.get('default', 'none')} -> {new.get('default', 'none')}"
@@ -232,11 +246,14 @@ class _Differ:
         for name in before:
             if name not in after:
                 self.add(_field(where, name), "field removed", "", True, way)
+        # A new field in an answer is new to a client only where no other field could come.
+        closed = old.get("additionalProperties") is False
         for name in after:
             if name not in before:
                 required = name in new_required
                 detail = "required" if required else "optional"
-                self.add(_field(where, name), "field added", detail, request and required, way)
+                breaking = required if request else closed
+                self.add(_field(where, name), "field added", detail, breaking, way)
         for name in before:
             if name not in after:
                 continue
@@ -287,6 +304,24 @@ def _branch_name(branch: Any) -> str:
         name = _type_name(branch)
         return f"{name} ({branch['format']})" if "format" in branch else name
     return "any"
+
+
+def _label(variant: Any) -> str:
+    """A variant as a reader names it: a component's name, a type (with its format), an
+    array with its item types ("array of string")."""
+    if variant is None:
+        return "null"
+    if not isinstance(variant, Mapping):
+        return "any"
+    if isinstance(variant.get("$ref"), str):
+        return str(variant["$ref"]).rsplit("/", 1)[-1]
+    branches = variant.get("anyOf") or variant.get("oneOf")
+    if isinstance(branches, list):
+        return " or ".join(dict.fromkeys(_label(branch) for branch in branches))
+    name = _branch_name(variant)
+    if name.startswith("array") and isinstance(variant.get("items"), Mapping):
+        return f"array of {_label(variant['items'])}"
+    return name
 
 
 def _type_name(schema: Mapping[str, Any]) -> str:

@@ -9,13 +9,9 @@ and components around the endpoint, prose (of our own), a dangling reference.
 from __future__ import annotations
 
 import copy
-import datetime
 import functools
-import json
 import os
-import shutil
-import subprocess
-import sys
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,22 +19,28 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
+from projects import (
+    ADDITIVE,
+    CHANGED,
+    FIXTURES,
+    ROOT,
+    copy_project,
+    next_description,
+    next_version,
+)
 
 from codegen.effective import build, version_key
 from codegen.emit import EmitError, dump, load, same, top_level_comments
 from codegen.extract import SpecImportError, extract, read_source
 from codegen.import_command import import_spec
-from codegen.importer import load_description, plan_import, write
+from codegen.importer import StableNamesMissing, convert, load_description, plan_import, write
 from codegen.overlay import apply_overlay
 from codegen.overlay_writer import actions, overlay_text
-from codegen.prose import graft, reorder, strip
+from codegen.prose import PLACEHOLDER, describe_responses, graft, reorder, strip
 from intercom_phone_switch._spec_diff import diff
+from intercom_phone_switch_generated.registry import LATEST_VERSION
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-CHANGED = FIXTURES / "changed" / "2.17.yaml"
-PROJECT_INPUTS = ("openapi.yaml", "overlays", "generator-config.yml")
-STORED_VERSION = "2.16"
+STORED_VERSION = LATEST_VERSION
 PROSE_KEYS = ("description", "summary", "title")
 
 
@@ -71,18 +73,6 @@ def _description(path: Path) -> dict[str, Any]:
 def description(path: Path) -> dict[str, Any]:
     """A fresh copy of a parsed description (parsing the published ones takes a while)."""
     return copy.deepcopy(_description(path))
-
-
-def copy_project(target: Path, with_generated: bool = False) -> Path:
-    names = (*PROJECT_INPUTS, "generated") if with_generated else PROJECT_INPUTS
-    target.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, target / name)
-    return target
 
 
 def strings(node: Any) -> Iterator[str]:
@@ -182,15 +172,7 @@ def test_extraction_keeps_the_operation_and_what_it_reaches() -> None:
     assert extracted.dangling == []
 
 
-# -- a description whose endpoint changed ------------------------------------------------
-
-CHANGED_ROWS_FROM_2_16 = [
-    ("header Intercom-Version", "enum widened", "new values: 2.17", False),
-    ("header Intercom-Version", "enum narrowed", "values gone: 1.0, 1.1, 1.2, 1.3, 1.4", True),
-    ("header Intercom-Version", "default changed", "2.16 -> 2.17", False),
-    ("request body: sms_consent", "field added", "required", True),
-    ("response 200: phone", "field removed", "", True),
-]
+# -- a version after the newest one ----------------------------------------------------
 
 
 def rows(changes: Any) -> list[tuple[str, str, str, bool]]:
@@ -198,58 +180,154 @@ def rows(changes: Any) -> list[tuple[str, str, str, bool]]:
 
 
 def test_a_newer_version_becomes_the_stored_spec(tmp_path: Path) -> None:
-    root = copy_project(tmp_path)
+    root = copy_project(tmp_path / "project")
+    new = next_version()
+    source = next_description(ADDITIVE, tmp_path)
     before = {spec.version: spec.document for spec in build(root)}
-    result = plan_import(root, "2.17", description(CHANGED))
+    result = plan_import(root, new, description(source))
     assert result.promoted
     assert sorted(result.files) == sorted(
-        ["openapi.yaml", *(f"overlays/{v}.yaml" for v in before if v != "2.17")]
+        ["openapi.yaml", *(f"overlays/{v}.yaml" for v in before if v != new)]
     )
     write(root, result)
     after = {spec.version: spec.document for spec in build(root)}
-    assert list(after) == [*list(before)[:-1], "2.17", "Preview"]
+    assert list(after) == [*list(before)[:-1], new, "Preview"]
     for version, document in before.items():
         assert same(after[version], document), f"the contract of {version} changed"
     stored = load((root / "openapi.yaml").read_text())
-    assert stored["info"]["version"] == "2.17"
-    request = stored["components"]["schemas"]["create_phone_switch_request"]
-    assert request["required"] == ["phone", "sms_consent"]
-    assert request["properties"]["sms_consent"] == {"type": "boolean"}, "no published prose"
-    assert "phone" not in stored["components"]["schemas"]["phone_switch"]["properties"]
-    overlay = load((root / "overlays" / "2.16.yaml").read_text())
+    assert stored["info"]["version"] == new
+    answer = stored["components"]["schemas"]["phone_switch"]["properties"]
+    assert answer["conversation_id"] == {"type": "string", "example": "512"}, (
+        "the new field comes without published prose, with its published example"
+    )
+    overlay = load((root / "overlays" / f"{STORED_VERSION}.yaml").read_text())
     schemas = "$.components.schemas"
     assert kinds(overlay) == [
         ("$.info", "update"),
+        ("$.paths['/phone_call_redirects'].post.responses['409']", "remove"),
         (f"{schemas}.intercom_version.enum", "remove"),
         (f"{schemas}.intercom_version", "update"),
-        (f"{schemas}.create_phone_switch_request.properties.sms_consent", "remove"),
-        (f"{schemas}.create_phone_switch_request.required", "remove"),
-        (f"{schemas}.create_phone_switch_request", "update"),
-        (f"{schemas}.phone_switch.properties", "update"),
+        (f"{schemas}.custom_attributes.additionalProperties.anyOf[?@.type == 'array']", "remove"),
+        (f"{schemas}.phone_switch.properties.conversation_id", "remove"),
     ]
-    assert overlay["actions"][-1]["update"]["phone"]["description"] == (
-        "The number the SMS went to. The live API leaves it out."
-    ), "our prose travels into the overlay"
-    assert rows(diff(before["2.16"], after["2.17"])) == CHANGED_ROWS_FROM_2_16
-    assert plan_import(root, "2.17", description(CHANGED)).changes(root) == []
+    assert rows(diff(before[STORED_VERSION], after[new])) == [
+        ("header Intercom-Version", "enum widened", f"new values: {new}", False),
+        ("header Intercom-Version", "default changed", f"{STORED_VERSION} -> {new}", False),
+        ("request body: custom_attributes.*", "type widened", "now also: array of string", False),
+        ("response 409", "status added", "", True),
+        ("response 200: conversation_id", "field added", "optional", False),
+    ]
+    assert plan_import(root, new, description(source)).changes(root) == []
     for version in ("2.7", "2.13", "Preview"):
         again = plan_import(root, version, description(FIXTURES / f"{version}.yaml"))
         assert again.changes(root) == [], f"{version} no longer imports to its overlay"
 
 
+def test_a_new_status_arrives_described_and_with_its_examples(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project")
+    new = next_version()
+    result = plan_import(root, new, description(next_description(ADDITIVE, tmp_path)))
+    path = "/paths/~1phone_call_redirects/post/responses/409"
+    assert result.described == [path]
+    conflict = result.document["paths"]["/phone_call_redirects"]["post"]["responses"]["409"]
+    assert conflict == {
+        "description": PLACEHOLDER,
+        "content": {
+            "application/json": {
+                "examples": {
+                    "fixture in progress": {
+                        "value": {
+                            "type": "error.list",
+                            "request_id": "00000000-0000-4000-8000-000000000409",
+                            "errors": [
+                                {
+                                    "code": "phone_switch_in_progress",
+                                    "message": "A phone switch to this number is already "
+                                    "in progress",
+                                }
+                            ],
+                        }
+                    }
+                },
+                "schema": {"$ref": "#/components/schemas/error"},
+            }
+        },
+    }, "a placeholder description, the published example without its summary"
+    write(root, result)
+    stored = root / "openapi.yaml"
+    reworded = stored.read_text().replace(PLACEHOLDER, "A switch to this number is under way.")
+    stored.write_text(reworded)
+    again = plan_import(root, new, description(next_description(ADDITIVE, tmp_path)))
+    assert again.changes(root) == [], "the next import keeps the maintainer's wording"
+    assert again.described == []
+
+
+def test_hand_worded_overlay_actions_survive_a_new_stored_version(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project")
+    overlay = root / "overlays" / "2.13.yaml"
+    kept = "2.13 admits only string values and custom object instance lists."
+    assert kept in overlay.read_text()
+    new = next_version()
+    write(root, plan_import(root, new, description(next_description(ADDITIVE, tmp_path))))
+    text = overlay.read_text()
+    assert kept in text, "the hand-worded description stays"
+    targets = [action["target"] for action in load(text)["actions"]]
+    anyof = "$.components.schemas.custom_attributes.additionalProperties.anyOf"
+    assert f"{anyof}[?@.type == 'integer' || @.type == 'number' || @.type == 'boolean']" in (
+        targets
+    ), "with its filter target"
+    assert f"{anyof}[?@.type == 'array']" in targets, "the new branch goes by a filter too"
+    for other in (root / "overlays").glob("*.yaml"):
+        for target in (action["target"] for action in load(other.read_text())["actions"]):
+            assert not re.search(r"\[\d", target), f"{other.name}: positional target {target}"
+
+
+CHANGED_ROWS = [
+    ("header Intercom-Version", "enum widened", "new values: {new}", False),
+    ("header Intercom-Version", "enum narrowed", "values gone: 1.0, 1.1, 1.2, 1.3, 1.4", True),
+    ("header Intercom-Version", "default changed", "{stored} -> {new}", False),
+    ("request body: sms_consent", "field added", "required", True),
+    ("response 200: phone", "field removed", "", True),
+]
+
+
+def test_a_version_the_facade_cannot_send_stops_the_import(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project")
+    new = next_version()
+    source = description(next_description(CHANGED, tmp_path))
+    with pytest.raises(StableNamesMissing) as stopped:
+        plan_import(root, new, source)
+    message = str(stopped.value)
+    assert message.startswith(f"cannot import {new}; nothing was written.")
+    assert "the request requires 'sms_consent', which no stable name carries" in message
+    assert "No declaration fixes request" in message
+    assert "response phone: the accepted answer has no property 'phone'" in message
+    assert f"write overlays/{new}.yaml" in message
+    stored = load((ROOT / "openapi.yaml").read_text())
+    converted = convert(source, new, stored, stored)
+    expected = [
+        (where, change, detail.format(new=new, stored=STORED_VERSION), breaking)
+        for where, change, detail, breaking in CHANGED_ROWS
+    ]
+    assert rows(diff(stored, converted.document)) == expected
+
+
 def preview_of(document: dict[str, Any]) -> dict[str, Any]:
     """The changed fixture, published as Preview."""
+    placeholder = document["info"]["version"]
     document["info"]["version"] = "Preview"
     version = document["components"]["schemas"]["intercom_version"]
-    version["enum"] = [v for v in version["enum"] if v != "2.17"] + ["Preview"]
+    version["enum"] = [v for v in version["enum"] if v != placeholder] + ["Preview"]
     version["default"] = version["example"] = "Preview"
     return document
 
 
 def test_a_changed_endpoint_as_an_overlay() -> None:
-    result = plan_import(ROOT, "Preview", preview_of(description(CHANGED)))
-    assert list(result.files) == ["overlays/Preview.yaml"]
-    overlay = load(result.files["overlays/Preview.yaml"])
+    stored = load((ROOT / "openapi.yaml").read_text())
+    previous = load((ROOT / "overlays" / "Preview.yaml").read_text())
+    ours = apply_overlay(stored, previous)
+    converted = convert(preview_of(description(CHANGED)), "Preview", ours, stored)
+    overlay = load(overlay_text(stored, converted.document, "Preview", previous))
     schemas = "$.components.schemas"
     assert kinds(overlay) == [
         ("$.info", "update"),
@@ -265,12 +343,11 @@ def test_a_changed_endpoint_as_an_overlay() -> None:
     ), "the description of an unchanged action is kept"
     assert overlay["actions"][3]["update"] == {"sms_consent": {"type": "boolean"}}
     assert overlay["actions"][5]["update"] == {"required": ["phone", "sms_consent"]}
-    stored = load((ROOT / "openapi.yaml").read_text())
-    assert same(apply_overlay(stored, overlay), result.document)
-    assert rows(diff(stored, result.document)) == [
+    assert same(apply_overlay(stored, overlay), converted.document)
+    assert rows(diff(stored, converted.document)) == [
         ("header Intercom-Version", "enum widened", "new values: Preview", False),
         ("header Intercom-Version", "enum narrowed", "values gone: 1.0, 1.1, 1.2, 1.3, 1.4", True),
-        ("header Intercom-Version", "default changed", "2.16 -> Preview", False),
+        ("header Intercom-Version", "default changed", f"{STORED_VERSION} -> Preview", False),
         ("request body: sms_consent", "field added", "required", True),
         ("response 200: phone", "field removed", "", True),
     ]
@@ -570,16 +647,62 @@ def test_prose_keywords_go_but_names_stay() -> None:
         "x-aliases": {"Unstable": "Preview"},
         "properties": {
             "description": {"type": "string", "title": "gone"},
-            "title": {"type": "string", "example": "gone"},
+            "title": {"type": "string", "example": "an example is data"},
         },
         "enum": [{"description": "data stays"}],
+        "content": {
+            "application/json": {
+                "examples": {"named": {"summary": "gone", "description": "gone", "value": 1}}
+            }
+        },
     }
     strip(document)
     assert document == {
         "x-aliases": {"Unstable": "Preview"},
-        "properties": {"description": {"type": "string"}, "title": {"type": "string"}},
+        "properties": {
+            "description": {"type": "string"},
+            "title": {"type": "string", "example": "an example is data"},
+        },
         "enum": [{"description": "data stays"}],
+        "content": {"application/json": {"examples": {"named": {"value": 1}}}},
     }
+
+
+def test_our_examples_replace_published_ones_where_we_have_some() -> None:
+    document: dict[str, Any] = {
+        "properties": {"a": {"type": "string", "example": "theirs"}},
+        "b": {"examples": {"x": {"value": 1}}},
+        "c": {"example": "theirs"},
+    }
+    ours = {"properties": {"a": {"example": "ours"}}, "b": {"examples": {"y": {"value": 2}}}}
+    graft(document, ours)
+    assert document == {
+        "properties": {"a": {"type": "string", "example": "ours"}},
+        "b": {"examples": {"y": {"value": 2}}},
+        "c": {"example": "theirs"},
+    }
+
+
+def test_responses_without_prose_get_a_placeholder_first() -> None:
+    document: dict[str, Any] = {
+        "paths": {
+            "/a/b": {
+                "post": {
+                    "responses": {
+                        "200": {"description": "Ours."},
+                        "409": {"content": {}},
+                        "500": {"$ref": "#/components/responses/Oops"},
+                    }
+                }
+            }
+        },
+        "components": {"responses": {"Oops": {"content": {}}}},
+    }
+    described = describe_responses(document)
+    assert described == ["/paths/~1a~1b/post/responses/409", "/components/responses/Oops"]
+    conflict = document["paths"]["/a/b"]["post"]["responses"]["409"]
+    assert list(conflict.items()) == [("description", PLACEHOLDER), ("content", {})]
+    assert document["paths"]["/a/b"]["post"]["responses"]["200"] == {"description": "Ours."}
 
 
 def test_our_prose_is_grafted_where_the_node_exists() -> None:
@@ -594,131 +717,3 @@ def test_our_prose_is_grafted_where_the_node_exists() -> None:
         "description": "Ours.",
     }
     assert list(reorder(document, ours)) == ["description", "properties"]
-
-
-# -- adding a version end to end -----------------------------------------------------------
-
-CHECK_IN_THE_COPY = r"""
-import attrs, importlib, importlib.util, json, sys
-from pathlib import Path
-
-import httpx
-from click.testing import CliRunner
-
-root = Path(sys.argv[1])
-# The copy's generated/ is a plain path entry, as in an editable install: put it first.
-sys.path.insert(0, str(root / "generated"))
-
-import intercom_phone_switch
-
-from intercom_phone_switch.commands.versions import versions
-from intercom_phone_switch_generated import registry
-
-package = importlib.import_module("intercom_phone_switch_generated." + registry.MODULES["2.17"])
-endpoint = importlib.import_module(package.__name__ + ".api.switch.create_phone_switch")
-models = importlib.import_module(package.__name__ + ".models")
-older = importlib.import_module("intercom_phone_switch_generated.v2_16.models")
-sent = []
-
-
-def handler(request):
-    version = request.headers["Intercom-Version"]
-    sent.append({"body": json.loads(request.content), "version": version})
-    answer = {"type": "phone_call_redirect", "url": "http://via.intercom.io/msgr/1"}
-    return httpx.Response(200, json=answer)
-
-
-client = package.AuthenticatedClient(base_url="https://api.intercom.io", token="t")
-client.set_httpx_client(
-    httpx.Client(base_url="https://api.intercom.io", transport=httpx.MockTransport(handler))
-)
-body = models.PhoneSwitchRequest(phone="+353832345678", sms_consent=True)
-answer = endpoint.sync(client=client, body=body, intercom_version="2.17")
-try:
-    models.PhoneSwitchRequest(phone="+353832345678")
-    consent_required = False
-except TypeError:
-    consent_required = True
-from intercom_phone_switch.contract import Settings, Target, run_version
-
-contract = run_version("2.17", Target.embedded_fake(), settings=Settings(max_examples=25))
-from intercom_phone_switch._versions import resolve
-
-print(json.dumps({
-    "facade": {
-        "latest": intercom_phone_switch.LATEST_VERSION,
-        "supports": "2.17" in intercom_phone_switch.SUPPORTED_VERSIONS,
-        "serves": resolve("2.17"),
-    },
-    "contract": {"ok": contract.ok, "cases": contract.cases, "version": contract.version},
-    "package": str(Path(package.__file__).parent),
-    "versions": list(registry.VERSIONS),
-    "latest": registry.LATEST_VERSION,
-    "header": {v: registry.HEADER_VALUES[v] for v in ("1.0", "2.16", "2.17", "Unstable")},
-    "sent": sent,
-    "url": answer.url,
-    "fields_2_17": sorted(f.name for f in attrs.fields(models.PhoneSwitch)),
-    "fields_2_16": sorted(f.name for f in attrs.fields(older.PhoneSwitch)),
-    "consent_required": consent_required,
-    "versions_command": CliRunner().invoke(versions).output,
-}))
-"""
-
-
-@pytest.mark.generator
-def test_adding_a_version_end_to_end(tmp_path: Path) -> None:
-    import schemathesis
-    from openapi_spec_validator import validate
-
-    root = copy_project(tmp_path / "project", with_generated=True)
-    result = CliRunner().invoke(
-        import_spec, ["2.17", str(CHANGED), "--root", str(root)], terminal_width=200
-    )
-    assert result.exit_code == 0, result.output
-    assert "it becomes openapi.yaml" in result.output
-    assert "regenerated generated/ for 12 versions" in result.output
-    assert (
-        root / "generated" / "intercom_phone_switch_generated" / "v2_17" / "openapi.json"
-    ).is_file()
-
-    check = subprocess.run(
-        [sys.executable, "-c", CHECK_IN_THE_COPY, str(root)],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=tmp_path,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-    assert check.returncode == 0, check.stderr
-    seen = json.loads(check.stdout)
-    assert seen["package"] == str(root / "generated" / "intercom_phone_switch_generated" / "v2_17")
-    assert seen["versions"][-3:] == ["2.16", "2.17", "Preview"]
-    assert seen["latest"] == "2.17"
-    assert seen["header"] == {"1.0": "2.7", "2.16": "2.16", "2.17": "2.17", "Unstable": "Preview"}
-    assert seen["sent"] == [
-        {"body": {"phone": "+353832345678", "sms_consent": True}, "version": "2.17"}
-    ]
-    assert seen["url"] == "http://via.intercom.io/msgr/1"
-    assert "phone" not in seen["fields_2_17"]
-    assert "phone" in seen["fields_2_16"], "2.16 keeps its contract through its new overlay"
-    assert seen["consent_required"] is True
-    assert "2.17 (latest stable)" in seen["versions_command"]
-    assert seen["facade"] == {"latest": "2.17", "supports": True, "serves": "2.17"}
-    assert seen["contract"]["version"] == "2.17"
-    assert seen["contract"]["cases"] > 0
-    assert seen["contract"]["ok"] is True, "the embedded fake keeps the contract of 2.17"
-
-    effective = {spec.version: spec.document for spec in build(root)}
-    document = json.loads(json.dumps(effective["2.17"]))
-    validate(document)
-    schema = schemathesis.openapi.from_dict(document)
-    (operation,) = [result.ok() for result in schema.get_all_operations()]
-    assert operation.label == "POST /phone_call_redirects"
-    request = httpx.Request("POST", "https://api.intercom.io/phone_call_redirects")
-    good = httpx.Response(200, json={"type": "phone_call_redirect", "url": "u"}, request=request)
-    bad = httpx.Response(200, json={"type": "phone_call_redirect"}, request=request)
-    for response in (good, bad):
-        response.elapsed = datetime.timedelta(0)
-    operation.validate_response(good)
-    with pytest.raises(AssertionError, match="url"):
-        operation.validate_response(bad)

@@ -220,8 +220,64 @@ OP = ("paths", "/things", "post")
         ),
         pytest.param(
             changed(f"{S}/answer/properties/id", {"type": "string", "format": "uuid"}),
-            [("response 200: id", "format changed", "none -> uuid", True)],
+            [("response 200: id", "format changed", "none -> uuid", False)],
             id="response-format-added",
+        ),
+        pytest.param(
+            changed(f"{S}/request/properties/name", {"type": "string", "format": "email"}),
+            [("request body: name", "format changed", "none -> email", True)],
+            id="request-format-added",
+        ),
+        pytest.param(
+            changed(f"{S}/answer/properties/id", {"type": "string", "pattern": "^[0-9]+$"}),
+            [("response 200: id", "pattern changed", "none -> ^[0-9]+$", False)],
+            id="response-pattern-added",
+        ),
+        pytest.param(
+            changed(
+                f"{S}/answer/properties/note",
+                {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+            ),
+            [("response 200: note", "type widened", "now also: array of string", True)],
+            id="response-type-widened-names-item-types",
+        ),
+        pytest.param(
+            changed(
+                f"{S}/request/properties/size",
+                {
+                    "anyOf": [
+                        {"type": "integer"},
+                        {"type": "array", "items": {"$ref": SCHEMA + "answer"}},
+                        {"type": "array", "items": {"anyOf": [{"type": "string"}, {}]}},
+                    ]
+                },
+            ),
+            [
+                (
+                    "request body: size",
+                    "type widened",
+                    "now also: array of answer",
+                    False,
+                )
+            ],
+            id="request-type-widened-names-referenced-item-types",
+        ),
+        pytest.param(
+            changed(f"{S}/answer/properties/note", {"type": "array", "items": {"type": "string"}}),
+            [("response 200: note", "type changed", "string -> array of string", True)],
+            id="response-type-changed-names-item-types",
+        ),
+        pytest.param(
+            changed(
+                (*OP, "responses", "200", "content", "text/plain"), {"schema": {"type": "string"}}
+            ),
+            [("response 200", "media type added", "text/plain", True)],
+            id="response-media-type-added",
+        ),
+        pytest.param(
+            changed((*OP, "requestBody", "content", "text/plain"), {"schema": {"type": "string"}}),
+            [("request body", "media type added", "text/plain", False)],
+            id="request-media-type-added",
         ),
         pytest.param(
             changed(f"{S}/answer/additionalProperties", False),
@@ -233,7 +289,7 @@ OP = ("paths", "/things", "post")
                 (*OP, "responses", "429"),
                 {"description": "slow down", "content": {"application/json": {"schema": {}}}},
             ),
-            [("response 429", "status added", "", False)],
+            [("response 429", "status added", "", True)],
             id="status-added",
         ),
         pytest.param(
@@ -270,10 +326,42 @@ def test_each_change_and_its_classification(
     assert rows(diff(BASE, new)) == expected
 
 
-def test_status_removed_breaks() -> None:
-    removed = copy.deepcopy(BASE)
-    removed["paths"]["/things"]["post"]["responses"]["404"] = {"description": "none"}
-    assert rows(diff(removed, BASE)) == [("response 404", "status removed", "", True)]
+def test_what_no_longer_arrives_does_not_break() -> None:
+    """README: in responses, what breaks is what may arrive that did not before."""
+    more = copy.deepcopy(BASE)
+    more["paths"]["/things"]["post"]["responses"]["404"] = {"description": "none"}
+    more["paths"]["/things"]["post"]["responses"]["200"]["content"]["text/plain"] = {}
+    assert rows(diff(more, BASE)) == [
+        ("response 404", "status removed", "", False),
+        ("response 200", "media type removed", "text/plain", False),
+    ]
+    assert all(change.breaking for change in diff(BASE, more))
+    request_more = copy.deepcopy(BASE)
+    request_more["paths"]["/things"]["post"]["requestBody"]["content"]["text/plain"] = {}
+    assert rows(diff(request_more, BASE)) == [
+        ("request body", "media type removed", "text/plain", True)
+    ]
+
+
+def test_answers_lose_a_format_or_pattern_breaks() -> None:
+    formatted = changed(
+        f"{S}/answer/properties/id", {"type": "string", "format": "uuid", "pattern": "^[a-f]$"}
+    )
+    assert rows(diff(formatted, BASE)) == [
+        ("response 200: id", "format changed", "uuid -> none", True),
+        ("response 200: id", "pattern changed", "^[a-f]$ -> none", True),
+    ]
+    assert rows(diff(changed(f"{S}/request/properties/name/format", "email"), BASE)) == [
+        ("request body: name", "format changed", "email -> none", False)
+    ]
+
+
+def test_a_new_answer_field_breaks_only_where_other_fields_were_refused() -> None:
+    closed = changed(f"{S}/answer/additionalProperties", False)
+    more = copy.deepcopy(closed)
+    more["components"]["schemas"]["answer"]["properties"]["when"] = {"type": "integer"}
+    assert rows(diff(closed, more)) == [("response 200: when", "field added", "optional", True)]
+    assert rows(diff(closed, BASE)) == [("response 200", "other fields allowed", "", True)]
 
 
 def test_reference_cycles_terminate() -> None:
@@ -343,3 +431,65 @@ def test_cli_names_the_supported_versions_for_an_unknown_one() -> None:
     assert result.exit_code != 0
     assert "'9.9' is neither an installed version" in result.output
     assert "Preview" in result.output
+
+
+# -- bounded inputs ------------------------------------------------------------------------
+
+#: Nine levels of aliases: about a kilobyte of YAML standing for 10^9 strings.
+LAUGHS = "\n".join(
+    [
+        "openapi: 3.0.3",
+        "paths: {}",
+        'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
+        *(
+            f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 10) + "]"
+            for level in range(1, 10)
+        ),
+        "components: {schemas: {x: *a9}}",
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "reason"),
+    [
+        pytest.param("laughs.yaml", LAUGHS, "anchors and aliases are refused", id="aliases"),
+        pytest.param(
+            "anchor.yaml",
+            "openapi: 3.0.3\npaths: &p {}\n",
+            "anchors and aliases are refused",
+            id="anchor-alone",
+        ),
+        pytest.param(
+            "deep.json",
+            '{"openapi": "3.0.3", "paths": {}, "x": ' + "[" * 5000 + "]" * 5000 + "}",
+            "levels deep",
+            id="deep-json",
+        ),
+        pytest.param(
+            "deep.yaml",
+            "openapi: 3.0.3\npaths: {}\nx: " + "[" * 100 + "]" * 100 + "\n",
+            "levels deep",
+            id="deep-yaml",
+        ),
+    ],
+)
+def test_cli_refuses_unbounded_documents(tmp_path: Path, name: str, text: str, reason: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    result = CliRunner().invoke(diff_command, [str(path), "2.13"])
+    assert result.exit_code == 2, result.output
+    assert reason in result.output
+    assert str(path.name) in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_refuses_a_document_too_large(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from intercom_phone_switch import _documents
+
+    monkeypatch.setattr(_documents, "MAX_BYTES", 1000)
+    path = tmp_path / "large.json"
+    path.write_text(json.dumps({"openapi": "3.0.3", "paths": {}, "x": "y" * 2000}))
+    result = CliRunner().invoke(diff_command, [str(path), "2.13"])
+    assert result.exit_code == 2, result.output
+    assert "documents larger than 1,000 bytes are refused" in result.output

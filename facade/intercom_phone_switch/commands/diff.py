@@ -7,7 +7,6 @@ OpenAPI documents (JSON; YAML when PyYAML is installed).
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,29 +32,42 @@ def _document(name: str) -> dict[str, Any]:
 
 
 def _read_file(path: Path) -> dict[str, Any]:
+    from intercom_phone_switch._documents import DocumentRefused, check_size, load_json
+
     try:
+        check_size(path.stat().st_size, str(path))
         text = path.read_text(encoding="utf-8")
+        if path.suffix == ".json":
+            try:
+                document = load_json(text, str(path))
+            except DocumentRefused:
+                raise
+            except ValueError as exc:
+                raise click.BadParameter(f"{path} is not JSON: {exc}") from None
+        else:
+            document = _read_yaml(path, text)
+    except DocumentRefused as exc:
+        raise click.BadParameter(str(exc)) from None
     except (OSError, ValueError) as exc:  # ValueError: UnicodeDecodeError among others
         raise click.BadParameter(f"cannot read {path}: {exc}") from None
-    if path.suffix == ".json":
-        try:
-            document = json.loads(text)
-        except ValueError as exc:
-            raise click.BadParameter(f"{path} is not JSON: {exc}") from None
-    else:
-        try:
-            import yaml
-        except ImportError:
-            raise click.BadParameter(
-                f"reading {path} needs PyYAML: pip install pyyaml (or pass a .json file)"
-            ) from None
-        try:
-            document = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise click.BadParameter(f"{path} is not YAML: {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
         raise click.BadParameter(f"{path} is not an OpenAPI document")
     return document
+
+
+def _read_yaml(path: Path, text: str) -> Any:
+    from intercom_phone_switch._documents import load_yaml
+
+    try:
+        import yaml
+    except ImportError:
+        raise click.BadParameter(
+            f"reading {path} needs PyYAML: pip install pyyaml (or pass a .json file)"
+        ) from None
+    try:
+        return load_yaml(text, str(path))
+    except yaml.YAMLError as exc:
+        raise click.BadParameter(f"{path} is not YAML: {exc}") from None
 
 
 @click.command(
