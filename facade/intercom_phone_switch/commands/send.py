@@ -53,27 +53,17 @@ OUTCOMES = {Exit.ACCEPTED: "accepted", Exit.NOT_SENT: "not_sent", Exit.UNKNOWN: 
 
 
 def exit_status(error: Exception) -> Exit:
-    """What an error from the client means for the SMS.
-
-    A status line in the 2xx range means Intercom accepted the request, whatever its body
-    said. A 4xx is a refusal. Any other answer (no status, 1xx, 3xx, 5xx), and anything but
-    a PhoneSwitchError, leaves the outcome unknown.
-    """
-    from intercom_phone_switch.errors import DeliveryUnknown, PhoneSwitchError, UnexpectedResponse
-    from intercom_phone_switch.guard import GuardUnavailable
+    """What an error from the client means for the SMS: its outcome (anything but a
+    PhoneSwitchError leaves it unknown)."""
+    from intercom_phone_switch import Outcome, PhoneSwitchError
 
     if not isinstance(error, PhoneSwitchError):
         return Exit.UNKNOWN
-    if isinstance(error, GuardUnavailable):  # nothing sent, or an outcome not recorded
-        return Exit.NOT_SENT if error.sms_sent is False else Exit.UNKNOWN
-    status = error.status
-    if status is not None and 200 <= status < 300:
-        return Exit.ACCEPTED
-    if isinstance(error, DeliveryUnknown):
-        return Exit.UNKNOWN
-    if isinstance(error, UnexpectedResponse) and not (status is not None and 400 <= status < 500):
-        return Exit.UNKNOWN
-    return Exit.NOT_SENT
+    return {
+        Outcome.ACCEPTED: Exit.ACCEPTED,
+        Outcome.REFUSED: Exit.NOT_SENT,
+        Outcome.UNKNOWN: Exit.UNKNOWN,
+    }[error.outcome]
 
 
 def _reject_constant(name: str) -> Any:
