@@ -32,7 +32,13 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from intercom_phone_switch_generated.seam_types import ErrorKey, ErrorList, Malformed, Switch
+from intercom_phone_switch_generated.seam_types import (
+    ErrorKey,
+    ErrorList,
+    Malformed,
+    Switch,
+    Undocumented,
+)
 
 from ._outcome import Outcome
 from .errors import (
@@ -69,26 +75,32 @@ def _why(problem: BaseException | None) -> str:
     return f"{type(problem).__name__}: {text}" if text else type(problem).__name__
 
 
-def judge(call: Call, exchange: Exchange, attempt: int) -> PhoneSwitch | PhoneSwitchError:
-    """The result of one attempt of ``call``."""
-    status = exchange.status
-    if status is None:
-        why = _why(exchange.problem)
-        if exchange.outcome is Outcome.UNKNOWN:
-            return DeliveryUnknown(
-                f"the request may have reached Intercom, but no answer came ({why}); "
-                "an SMS may or may not have been sent",
-                version=call.version,
-                attempts=attempt,
-                outcome=exchange.outcome,
-            )
-        return ConnectionFailed(
-            f"could not reach Intercom ({why}); nothing was sent",
-            transient=exchange.transient,
+def _unanswered(call: Call, exchange: Exchange, attempt: int) -> PhoneSwitchError:
+    why = _why(exchange.problem)
+    if exchange.outcome is Outcome.UNKNOWN:
+        return DeliveryUnknown(
+            f"the request may have reached Intercom, but no answer came ({why}); "
+            "an SMS may or may not have been sent",
             version=call.version,
             attempts=attempt,
             outcome=exchange.outcome,
         )
+    return ConnectionFailed(
+        f"could not reach Intercom ({why}); nothing was sent",
+        transient=exchange.transient,
+        version=call.version,
+        attempts=attempt,
+        outcome=exchange.outcome,
+    )
+
+
+def judge(call: Call, exchange: Exchange, attempt: int) -> PhoneSwitch | PhoneSwitchError:
+    """The result of one attempt of ``call``."""
+    status = exchange.status
+    if status is None:
+        failure = _unanswered(call, exchange, attempt)
+        failure.__cause__ = exchange.problem
+        return failure
     headers: httpx.Headers = exchange.headers  # type: ignore[assignment]
     content = exchange.content
     context: dict[str, Any] = {
@@ -101,37 +113,47 @@ def judge(call: Call, exchange: Exchange, attempt: int) -> PhoneSwitch | PhoneSw
         "outcome": exchange.outcome,
     }
     if content is None:
-        return _refusal(status, context, None, f"could not be read ({_why(exchange.problem)})")
+        refusal = _refusal(status, context, None, f"could not be read ({_why(exchange.problem)})")
+        refusal.__cause__ = exchange.problem
+        return refusal
+    documented = True
     try:
         answer = call.seam.answer(status, content)
     except Malformed as error:
-        return _refusal(status, context, None, f"is not of the documented shape ({error})")
-    if isinstance(answer, Switch):
-        if exchange.outcome is Outcome.ACCEPTED:
-            return PhoneSwitch(
-                type=answer.type,
-                url=answer.url,
-                phone=call.phone,
-                request_id=context["request_id"],
-                version=call.version,
-                rate_limit=RateLimit.from_headers(headers),
-                attempts=attempt,
-                extra=MappingProxyType(dict(answer.extra)),
-            )
-        return _refusal(status, context, None, "is a phone switch on a status that is no success")
-    if isinstance(answer, ErrorKey):
-        key = _text(answer.error_key)
-        context["error_key"] = key
-        cls = ERROR_KEYS.get(key or "", RequestRejected)
-        if exchange.outcome is Outcome.REFUSED and 400 <= status < 500:
-            return cls(_text(answer.message), **context)
-        return _refusal(status, context, _text(answer.message), "carries an error key")
-    if isinstance(answer, ErrorList):
-        context["codes"] = tuple(error.code for error in answer.errors)
-        context["request_id"] = _text(answer.request_id) or context["request_id"]
-        message = "; ".join(m for m in (_text(e.message) for e in answer.errors) if m) or None
-        return _refusal(status, context, message, None)
-    return _refusal(status, context, None, None, documented=False)
+        malformed: Malformed | None = error
+    else:
+        malformed = None
+        if isinstance(answer, Switch):
+            if exchange.outcome is Outcome.ACCEPTED:
+                return PhoneSwitch(
+                    type=answer.type,
+                    url=answer.url,
+                    phone=call.phone,
+                    request_id=context["request_id"],
+                    version=call.version,
+                    rate_limit=RateLimit.from_headers(headers),
+                    attempts=attempt,
+                    extra=MappingProxyType(dict(answer.extra)),
+                )
+            return _refusal(status, context, None, "is a phone switch, on no success status")
+        if isinstance(answer, ErrorKey):
+            key = _text(answer.error_key)
+            context["error_key"] = key
+            if exchange.outcome is Outcome.REFUSED and 400 <= status < 500:
+                return ERROR_KEYS.get(key or "", RequestRejected)(_text(answer.message), **context)
+            return _refusal(status, context, _text(answer.message), "carries an error key")
+        documented = not isinstance(answer, Undocumented)
+    # An error list, where documented or not: Intercom's envelope of refusals.
+    errors = answer if malformed is None and isinstance(answer, ErrorList) else None
+    if errors is None:
+        errors = call.seam.error_list(content)
+    if errors is None:
+        problem = None if malformed is None else f"is not of the documented shape ({malformed})"
+        return _refusal(status, context, None, problem, documented=documented)
+    context["codes"] = tuple(error.code for error in errors.errors)
+    context["request_id"] = _text(errors.request_id) or context["request_id"]
+    message = "; ".join(m for m in (_text(e.message) for e in errors.errors) if m) or None
+    return _refusal(status, context, message, None, documented=documented)
 
 
 def _refusal(

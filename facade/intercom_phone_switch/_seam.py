@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 from intercom_phone_switch_generated.registry import MODULES
 
 if TYPE_CHECKING:
-    from intercom_phone_switch_generated.seam_types import Answer, Request
+    from intercom_phone_switch_generated.seam_types import Answer, ErrorList, Request
 
 __all__ = ["VersionSeam", "seam_of"]
 
@@ -37,6 +37,10 @@ class VersionSeam(Protocol):
     def answer(self, status: int, content: bytes) -> Answer:
         """An answer read as this version documents ``status`` (Undocumented when it does
         not); raises Malformed when the body is not of the documented shape."""
+
+    def error_list(self, content: bytes) -> ErrorList | None:
+        """A body read as this version's error list (Intercom's envelope of refusals),
+        whatever its status; None when it is not one."""
 
 
 _LOADED: dict[str, VersionSeam] = {}

@@ -23,7 +23,8 @@ from intercom_phone_switch import (
     PhoneSwitch,
 )
 from intercom_phone_switch._aiohttp import ResponseTooLarge
-from intercom_phone_switch._http import _failure
+from intercom_phone_switch._outcome import Outcome
+from intercom_phone_switch._wire import Wire, _failed
 from intercom_phone_switch._secret import Token
 from intercom_phone_switch.fake import FakeIntercom
 
@@ -90,7 +91,7 @@ def test_a_drop_after_the_request_was_read_is_maybe_sent(script: list[str]) -> N
     error = asyncio.run(run())
     assert isinstance(error, httpx.RemoteProtocolError)
     assert not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-    assert _failure(error, SECRET).failure == "maybe_sent"
+    assert _failed(Wire(), error, SECRET).outcome is Outcome.UNKNOWN
     assert server.requests == len(script)
 
 
@@ -117,7 +118,7 @@ def test_a_refused_connection_is_not_sent_and_is_retried() -> None:
     async def run() -> None:
         with pytest.raises(httpx.ConnectError) as raised:
             await post(url, AiohttpTransport())
-        assert _failure(raised.value, SECRET).failure == "not_sent"
+        assert _failed(Wire(), raised.value, SECRET).outcome is Outcome.REFUSED
         async with (
             AiohttpClient() as http,
             AsyncPhoneSwitchClient(
@@ -138,7 +139,7 @@ def test_no_answer_within_the_read_timeout_is_a_read_timeout() -> None:
         async with server.running():
             with pytest.raises(httpx.ReadTimeout) as raised:
                 await post(server.url, AiohttpTransport(), timeout=httpx.Timeout(5, read=0.2))
-            assert _failure(raised.value, SECRET).failure == "maybe_sent"
+            assert _failed(Wire(), raised.value, SECRET).outcome is Outcome.UNKNOWN
 
     asyncio.run(run())
     assert server.requests == 1
@@ -161,7 +162,7 @@ def test_waiting_for_a_free_connection_is_bounded_and_sends_nothing() -> None:
 
     error = asyncio.run(run())
     assert isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout)
-    assert _failure(error, SECRET).failure == "not_sent"
+    assert _failed(Wire(), error, SECRET).outcome is Outcome.REFUSED
     assert server.requests == 1
 
 
@@ -174,7 +175,7 @@ def test_answers_larger_than_the_limit_are_refused(step: str) -> None:
             limited = AiohttpTransport(max_response_bytes=1 << 20)
             with pytest.raises(ResponseTooLarge) as raised:
                 await post(server.url, limited, timeout=httpx.Timeout(5))
-            assert _failure(raised.value, SECRET).failure == "maybe_sent"
+            assert _failed(Wire(), raised.value, SECRET).outcome is Outcome.UNKNOWN
 
     asyncio.run(run())
 

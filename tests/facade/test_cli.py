@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from phone_fakes import LANDLINE, MOBILE, TOKEN, FakeIntercom
 
-from intercom_phone_switch._versions import served
+from intercom_phone_switch._contract import contract_of
 from intercom_phone_switch.cli import main
 from intercom_phone_switch.commands.versions import differences, header_values, what_differs
 from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSION, VERSIONS
@@ -147,7 +147,7 @@ def test_what_differs_is_read_from_each_effective_spec() -> None:
     rows = {row[0]: row for row in what_differs()}
     assert list(rows) == list(VERSIONS)
     for version, (_, listed, values, _) in rows.items():
-        contract = served(version).contract
+        contract = contract_of(version)
         assert values == ", ".join(contract.value_types)
         assert listed == header_values(contract.document)
     assert rows["2.13"][2] == "string, custom object instance list"
@@ -159,7 +159,7 @@ def test_what_differs_is_read_from_each_effective_spec() -> None:
 
 
 def test_differences_compares_whole_documents() -> None:
-    latest = served(LATEST_VERSION).contract.document
+    latest = contract_of(LATEST_VERSION).document
     changed = {**latest, "servers": []}
     assert differences(changed, latest) == ["servers"]
     assert differences(latest, latest) == []

@@ -28,7 +28,7 @@ from intercom_phone_switch import (
     UnsupportedVersion,
 )
 from intercom_phone_switch import errors as error_module
-from intercom_phone_switch._versions import served
+from intercom_phone_switch.spec import effective
 from intercom_phone_switch_generated.registry import VERSIONS
 
 Make = Callable[..., PhoneSwitchClient]
@@ -118,7 +118,7 @@ def test_error_keys(
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_every_documented_error_key_has_its_own_class(version: str) -> None:
-    documented = served(version).contract.error_keys()
+    documented = effective(version).error_keys()
     keys = set().union(*documented.values())
     assert keys == {"invalid_phone_number", "sms_failed", "landline_phone"}
     for key in keys:

@@ -9,7 +9,8 @@ import pytest
 from tcp_servers import ScriptedServer
 
 from intercom_phone_switch import AsyncPhoneSwitchClient, PhoneSwitchClient
-from intercom_phone_switch._http import _failure
+from intercom_phone_switch._outcome import Outcome
+from intercom_phone_switch._wire import Wire, _failed
 from intercom_phone_switch._pool import SlotTransport, default_client
 from intercom_phone_switch._secret import Token
 
@@ -51,7 +52,7 @@ def test_waiting_for_a_free_connection_is_a_pool_timeout_and_sends_nothing() -> 
             busy.cancel()
             return raised.value
 
-    assert _failure(asyncio.run(run()), SECRET).failure == "not_sent"
+    assert _failed(Wire(), asyncio.run(run()), SECRET).outcome is Outcome.REFUSED
     assert server.requests == 1
 
 
@@ -67,7 +68,7 @@ def test_a_drop_after_the_request_is_still_maybe_sent_and_frees_the_connection()
             assert response.status_code == 200
             return raised.value
 
-    assert _failure(asyncio.run(run()), SECRET).failure == "maybe_sent"
+    assert _failed(Wire(), asyncio.run(run()), SECRET).outcome is Outcome.UNKNOWN
     assert server.requests == 2
 
 
@@ -253,7 +254,9 @@ def test_connections_that_are_never_available_are_a_connect_error_and_send_nothi
             assert isinstance(raised.value.__cause__, httpcore.ConnectError)
             return raised.value
 
-    assert _failure(asyncio.run(asyncio.wait_for(run(), 10)), SECRET).failure == "not_sent"
+    assert (
+        _failed(Wire(), asyncio.run(asyncio.wait_for(run(), 10)), SECRET).outcome is Outcome.REFUSED
+    )
     assert server.requests == 1  # the first request only
 
 

@@ -16,7 +16,7 @@ from phone_fakes import MOBILE, TOKEN, FakeIntercom
 
 from intercom_phone_switch import InvalidCustomAttributes, InvalidPhoneNumber, PhoneSwitchClient
 from intercom_phone_switch._validation import normalise_phone
-from intercom_phone_switch._versions import served
+from intercom_phone_switch._contract import contract_of
 from intercom_phone_switch_generated.registry import MODULES, VERSIONS
 
 Make = Callable[..., PhoneSwitchClient]
@@ -86,7 +86,7 @@ def effective_spec(version: str) -> dict:  # type: ignore[type-arg]
 def test_rules_are_read_from_the_effective_spec(version: str) -> None:
     spec = effective_spec(version)
     schemas = spec["components"]["schemas"]
-    contract = served(version).contract
+    contract = contract_of(version)
     assert (
         contract.phone_pattern.pattern
         == (schemas["create_phone_switch_request"]["properties"]["phone"]["pattern"])
@@ -97,11 +97,11 @@ def test_rules_are_read_from_the_effective_spec(version: str) -> None:
         for b in branches
     ]
     assert list(contract.value_types) == expected
-    assert served(version).contract is contract, "built once per version"
+    assert contract_of(version) is contract, "built once per version"
 
 
 def allows(version: str) -> set[str]:
-    return set(served(version).contract.value_types)
+    return set(contract_of(version).value_types)
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -129,7 +129,7 @@ def test_values_are_checked_against_the_versions_contract(
                 client.create_phone_switch(MOBILE, {"attr": value})
             assert caught.value.attribute == "attr"
             assert caught.value.version == version
-            assert caught.value.allowed == served(version).contract.value_types
+            assert caught.value.allowed == contract_of(version).value_types
             assert "'attr'" in caught.value.message
             assert f"Intercom-Version {version}" in caught.value.message
             assert intercom.requests == []

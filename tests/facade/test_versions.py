@@ -7,7 +7,9 @@ import pytest
 import intercom_phone_switch
 from intercom_phone_switch import LATEST_VERSION, SUPPORTED_VERSIONS, UnsupportedVersion
 from intercom_phone_switch._client import REGIONS
-from intercom_phone_switch._versions import resolve, served
+from intercom_phone_switch._seam import seam_of
+from intercom_phone_switch._versions import resolve
+from intercom_phone_switch.spec import effective
 from intercom_phone_switch_generated import registry
 
 
@@ -26,7 +28,8 @@ def test_supported_versions_are_the_registrys_header_values() -> None:
 def test_each_value_is_served_by_the_registrys_package(value: str) -> None:
     version = resolve(value)
     assert version == registry.HEADER_VALUES[value]
-    assert served(version).module == f"intercom_phone_switch_generated.{registry.MODULES[version]}"
+    module = f"intercom_phone_switch_generated.{registry.MODULES[version]}"
+    assert seam_of(version).__name__ == f"{module}.seam"  # type: ignore[attr-defined]
 
 
 def test_versions_without_a_description_are_served_by_the_oldest() -> None:
@@ -55,12 +58,13 @@ def test_versions_are_strings(value: object) -> None:
 
 @pytest.mark.parametrize("version", registry.VERSIONS)
 def test_regions_are_the_servers_of_every_effective_spec(version: str) -> None:
-    assert list(REGIONS.values()) == served(version).contract.servers()
+    assert list(REGIONS.values()) == effective(version).servers
 
 
-def test_served_is_cached_per_version() -> None:
-    assert served("2.9") is served("2.9")
-    assert served("2.9").endpoint is served("2.9").endpoint
+def test_seams_and_specs_are_loaded_once_per_version() -> None:
+    version = registry.VERSIONS[0]
+    assert seam_of(version) is seam_of(version)
+    assert effective(version) is effective(version)
 
 
 def test_public_names() -> None:
