@@ -137,7 +137,7 @@ class _Loop:
         try:
             result = judge(call, exchange, self.attempt)
         except Exception as error:  # a bug of ours: still an outcome, the exchange's own
-            result = _broken(error, exchange.outcome, call.version, self.attempt)
+            result = _broken(error, exchange, call.version, self.attempt)
         _log(call, self.attempt, perf_counter() - began, result)
         return result
 
@@ -199,21 +199,33 @@ def _path() -> str:
     return PATH
 
 
-def _broken(error: Exception, outcome: Outcome, version: str, attempt: int) -> PhoneSwitchError:
+def _broken(error: Exception, exchange: Exchange, version: str, attempt: int) -> PhoneSwitchError:
+    """The result of an attempt whose answer could not be judged (a bug of ours): still
+    the exchange's outcome, with the error as its cause."""
     name = type(error).__name__
-    if outcome is Outcome.ACCEPTED:
+    context: dict[str, Any] = {
+        "status": exchange.status,
+        "version": version,
+        "attempts": attempt,
+        "outcome": exchange.outcome,
+    }
+    if exchange.outcome is Outcome.ACCEPTED:
         broken: PhoneSwitchError = UnexpectedResponse(
-            f"Intercom accepted the request, but its answer could not be handled ({name})",
-            version=version,
-            attempts=attempt,
-            outcome=outcome,
+            f"Intercom accepted the request, but its answer could not be handled ({name}); "
+            "do not send it again",
+            **context,
+        )
+    elif exchange.outcome is Outcome.REFUSED:
+        from .errors import RequestRejected
+
+        broken = RequestRejected(
+            f"the request was not sent or was refused, and handling that failed ({name})",
+            **context,
         )
     else:
         broken = DeliveryUnknown(
             f"handling the answer failed ({name}); an SMS may or may not have been sent",
-            version=version,
-            attempts=attempt,
-            outcome=Outcome.UNKNOWN if outcome is Outcome.REFUSED else outcome,
+            **context,
         )
     broken.__cause__ = error
     return broken

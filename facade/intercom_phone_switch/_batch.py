@@ -109,16 +109,20 @@ def state_of(result: Result) -> ItemState:
     return _BY_OUTCOME[result.outcome]
 
 
+def _key(item: Mapping[str, Any]) -> str | None:
+    key = item.get("idempotency_key")
+    if isinstance(key, int) and not isinstance(key, bool):
+        return str(key)
+    return None if key is None else check_key(key)
+
+
 def unpack(item: object) -> tuple[object, Any, str | None]:
     """(phone, custom_attributes, idempotency key) of a bulk item: a phone, a pair, or a
     mapping with "phone" and optionally "custom_attributes" and "idempotency_key"."""
     if isinstance(item, tuple) and len(item) == 2:
         return item[0], item[1], None
     if isinstance(item, Mapping) and "phone" in item:
-        key = item.get("idempotency_key")
-        if isinstance(key, int) and not isinstance(key, bool):
-            key = str(key)
-        return item["phone"], item.get("custom_attributes"), None if key is None else key
+        return item["phone"], item.get("custom_attributes"), _key(item)
     return item, None, None
 
 
@@ -229,11 +233,16 @@ class _Batch(Generic[_Client]):
             raise ValueError("deadline must be None or 0 or more seconds")
         self._client: _Client = client
         self._entries = tuple(BatchEntry(index, item) for index, item in enumerate(items))
-        # A malformed idempotency key: ValueError here, before anything is sent.
+        # A malformed idempotency key: ValueError here, before anything is sent (an item
+        # that cannot even be read fails when it is processed, on its own).
         for entry in self._entries:
-            key = unpack(entry.item)[2]
-            if key is not None:
-                check_key(key)
+            if isinstance(entry.item, Mapping):
+                try:
+                    readable = "phone" in entry.item
+                except Exception:
+                    readable = False
+                if readable:
+                    _key(entry.item)
         self._concurrency = concurrency
         self._version = version
         self._deadline = deadline

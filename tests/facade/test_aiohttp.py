@@ -24,8 +24,8 @@ from intercom_phone_switch import (
 )
 from intercom_phone_switch._aiohttp import ResponseTooLarge
 from intercom_phone_switch._outcome import Outcome
-from intercom_phone_switch._wire import Wire, _failed
 from intercom_phone_switch._secret import Token
+from intercom_phone_switch._wire import Wire, _failed
 from intercom_phone_switch.fake import FakeIntercom
 
 TOKEN = "aiohttp-test-token"

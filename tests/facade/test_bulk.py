@@ -8,6 +8,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -378,17 +379,17 @@ def deep(levels: int) -> object:
 def test_an_item_that_raises_does_not_abort_the_batch(
     make_async_client: MakeAsync, intercom: FakeIntercom, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from intercom_phone_switch import _responses
+    from intercom_phone_switch import _answers
 
-    original = _responses.result
+    original = _answers.judge
     breaking = phones(3)[2]
 
-    def result(served: object, response: httpx.Response, **kw: object) -> PhoneSwitch:
-        if kw["phone"] == breaking:
+    def judge(call: Any, exchange: Any, attempt: int) -> object:
+        if call.phone == breaking:
             raise ZeroDivisionError("a bug while reading the answer")
-        return original(served, response, **kw)  # type: ignore[arg-type]
+        return original(call, exchange, attempt)
 
-    monkeypatch.setattr(_responses, "result", result)
+    monkeypatch.setattr(_answers, "judge", judge)
     numbers = phones(6)
     items: list[object] = [
         numbers[0],

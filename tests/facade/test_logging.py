@@ -127,15 +127,13 @@ def test_the_token_appears_in_no_repr_str_or_log_record(
     )
     http = httpx.Client(transport=httpx.MockTransport(intercom))
     with PhoneSwitchClient(TOKEN, http_client=http, max_retries=1) as client:
-        show(client, client._route, client._token, client._policy)
+        show(client, client._sender, client._token, client._policy)
         show(client.create_phone_switch(MOBILE))
         for _ in range(4):
             with pytest.raises(PhoneSwitchError) as caught:
                 client.create_phone_switch(MOBILE)
             show(caught.value, caught.value.__cause__)
             logging.getLogger("app").exception("call failed")
-        for generated in client._generated.values():
-            show(generated)
     with pytest.raises(TypeError):
         pickle.dumps(client._token)
 

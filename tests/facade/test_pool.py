@@ -10,9 +10,9 @@ from tcp_servers import ScriptedServer
 
 from intercom_phone_switch import AsyncPhoneSwitchClient, PhoneSwitchClient
 from intercom_phone_switch._outcome import Outcome
-from intercom_phone_switch._wire import Wire, _failed
 from intercom_phone_switch._pool import SlotTransport, default_client
 from intercom_phone_switch._secret import Token
+from intercom_phone_switch._wire import Wire, _failed
 
 BODY = {"phone": "+353832345678"}
 

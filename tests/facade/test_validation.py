@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from phone_fakes import MOBILE, TOKEN, FakeIntercom
 
 from intercom_phone_switch import InvalidCustomAttributes, InvalidPhoneNumber, PhoneSwitchClient
-from intercom_phone_switch._validation import normalise_phone
 from intercom_phone_switch._contract import contract_of
+from intercom_phone_switch._validation import normalise_phone
 from intercom_phone_switch_generated.registry import MODULES, VERSIONS
 
 Make = Callable[..., PhoneSwitchClient]
