@@ -13,6 +13,7 @@ from intercom_phone_switch._outcome import Outcome
 from intercom_phone_switch._pool import SlotTransport, default_client
 from intercom_phone_switch._secret import Token
 from intercom_phone_switch._wire import Wire, _failed
+from tests.waiting import until
 
 BODY = {"phone": "+353832345678"}
 
@@ -267,8 +268,9 @@ def test_a_request_cancelled_in_flight_leaves_the_slot_usable() -> None:
     async def run() -> int:
         async with server.running(), httpx.AsyncClient(transport=transport) as http:
             sending = asyncio.ensure_future(http.post(server.url + "/x", json=BODY))
-            while server.requests == 0:
-                await asyncio.sleep(0.01)
+            await until(
+                lambda: server.requests > 0, "the request to reach the server", interval=0.01
+            )
             sending.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await sending
