@@ -29,7 +29,6 @@ and body text.
 
 from __future__ import annotations
 
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from intercom_phone_switch_generated.seam_types import (
@@ -53,7 +52,7 @@ from .errors import (
     UnexpectedResponse,
     UnsupportedVersion,
 )
-from .results import PhoneSwitch, RateLimit
+from .results import Extra, PhoneSwitch, RateLimit
 
 if TYPE_CHECKING:
     import httpx
@@ -133,7 +132,7 @@ def judge(call: Call, exchange: Exchange, attempt: int) -> PhoneSwitch | PhoneSw
                     version=call.version,
                     rate_limit=RateLimit.from_headers(headers),
                     attempts=attempt,
-                    extra=MappingProxyType(dict(answer.extra)),
+                    extra=Extra(answer.extra),
                 )
             return _refusal(status, context, None, "is a phone switch, on no success status")
         if isinstance(answer, ErrorKey):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from types import MappingProxyType
 
 import attrs
 
@@ -42,13 +41,30 @@ class RateLimit:
         return cls() if reading is None else reading.rate_limit()
 
 
-_EMPTY: Mapping[str, object] = MappingProxyType({})
+class Extra(dict[str, object]):
+    """The fields of an answer beyond a PhoneSwitch's own: a dict that cannot be changed
+    (so ``json.dumps`` and ``attrs.asdict`` take it as they take any dict)."""
+
+    __slots__ = ()
+
+    def _read_only(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("PhoneSwitch.extra cannot be changed")
+
+    __setitem__ = __delitem__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+    __ior__ = _read_only  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Extra({dict.__repr__(self)})"
 
 
-def _frozen(value: Mapping[str, object]) -> Mapping[str, object]:
-    if isinstance(value, MappingProxyType):
+_EMPTY = Extra()
+
+
+def _frozen(value: Mapping[str, object]) -> Extra:
+    if isinstance(value, Extra):
         return value
-    return MappingProxyType(dict(value)) if value else _EMPTY
+    return Extra(value) if value else _EMPTY
 
 
 @attrs.frozen
@@ -78,6 +94,6 @@ class PhoneSwitch:
     rate_limit: RateLimit
     attempts: int = 1
     replayed: bool = False
-    extra: Mapping[str, object] = attrs.field(
+    extra: Extra = attrs.field(
         factory=lambda: _EMPTY, converter=lambda value: _frozen(value), hash=False
     )

@@ -153,11 +153,11 @@ def test_what_differs_is_read_from_each_effective_spec() -> None:
     assert rows["2.13"][2] == "string, custom object instance list"
     assert rows["2.11"][1] == "1.0-2.11, Preview"
     # Each version is compared with the latest, whichever it is.
-    latest = served(LATEST_VERSION).contract.document
+    latest = contract_of(LATEST_VERSION).document
     assert rows[LATEST_VERSION][3] == "(the newest stable version)"
     for version in VERSIONS:
         if version != LATEST_VERSION:
-            found = differences(served(version).contract.document, latest)
+            found = differences(contract_of(version).document, latest)
             assert rows[version][3] == ("; ".join(found) or "nothing")
     # What 2.7 lacks stays lacking whatever a newer version adds.
     assert {
@@ -165,7 +165,7 @@ def test_what_differs_is_read_from_each_effective_spec() -> None:
         "no custom_object_instance",
         "no custom_object_instance_list",
     } <= set(rows["2.7"][3].split("; "))
-    assert differences(served("2.14").contract.document, served("2.15").contract.document) == []
+    assert differences(contract_of("2.14").document, contract_of("2.15").document) == []
 
 
 def test_differences_compares_whole_documents() -> None:
@@ -213,7 +213,8 @@ def test_a_2xx_answer_that_cannot_be_read_is_accepted(
         (None, 0, "accepted"),
         (httpx.Response(422, json={"error_key": "landline_phone"}), 1, "not_sent"),
         (httpx.Response(404, text="no such route"), 1, "not_sent"),
-        (httpx.Response(302, headers={"Location": "http://elsewhere"}), 3, "unknown"),
+        # A redirect is never followed: the server that answered did not act on it.
+        (httpx.Response(302, headers={"Location": "http://elsewhere"}), 1, "not_sent"),
         (httpx.Response(500, text="oops"), 3, "unknown"),
         (httpx.ReadTimeout("timed out"), 3, "unknown"),
     ],
@@ -232,12 +233,15 @@ def test_each_exit_status_says_what_happened_to_the_sms(
 
 
 def test_an_error_that_is_no_phone_switch_error_leaves_the_outcome_unknown() -> None:
+    from intercom_phone_switch import Outcome
     from intercom_phone_switch.commands.send import Exit, exit_status
     from intercom_phone_switch.errors import UnexpectedResponse
 
     assert exit_status(RecursionError()) is Exit.UNKNOWN
-    assert exit_status(UnexpectedResponse(status=None)) is Exit.UNKNOWN
-    assert exit_status(UnexpectedResponse(status=204)) is Exit.ACCEPTED
+    # Otherwise the error's outcome decides, never its class or status.
+    assert exit_status(UnexpectedResponse(status=500, outcome=Outcome.UNKNOWN)) is Exit.UNKNOWN
+    assert exit_status(UnexpectedResponse(status=204, outcome=Outcome.ACCEPTED)) is Exit.ACCEPTED
+    assert exit_status(UnexpectedResponse(status=302, outcome=Outcome.REFUSED)) is Exit.NOT_SENT
 
 
 def test_send_help_documents_every_exit_status() -> None:

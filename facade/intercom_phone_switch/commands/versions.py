@@ -50,13 +50,13 @@ def differences(document: Mapping[str, Any], latest: Mapping[str, Any]) -> list[
 
 def what_differs() -> list[tuple[str, str, str, str]]:
     """(version, header values listed, custom attribute values, differences) per version."""
-    from intercom_phone_switch._versions import served
+    from intercom_phone_switch._contract import contract_of
     from intercom_phone_switch_generated.registry import LATEST_VERSION, VERSIONS
 
-    latest = served(LATEST_VERSION).contract.document
+    latest = contract_of(LATEST_VERSION).document
     rows: list[tuple[str, str, str, str]] = []
     for version in VERSIONS:
-        contract = served(version).contract
+        contract = contract_of(version)
         if version == LATEST_VERSION:
             differs = "(the newest stable version)"
         else:
