@@ -63,7 +63,7 @@ def test_the_python_api_refuses_them_too() -> None:
         "http://127.0.0.1:9/#part",
         "ftp://127.0.0.1:9",
     ):
-        with pytest.raises(ValueError) as raised:
+        with pytest.raises(ValueError, match="URL") as raised:
             Target.remote(url, TOKEN)
         assert PASSWORD not in str(raised.value)
         assert "abc" not in str(raised.value)
