@@ -17,7 +17,7 @@ from intercom_phone_switch.contract.runner import Settings
 from intercom_phone_switch.contract.safety import SmsGuard
 from intercom_phone_switch_generated.registry import LATEST_VERSION, VERSIONS
 
-from .renamed import RENAMED, renamed_phone, replace_documents
+from .renamed import RENAMED, rename, renamed_phone, replace_documents
 from .servers import misbehaving
 
 pytestmark = pytest.mark.contract
@@ -103,3 +103,39 @@ def test_a_run_reads_no_other_version_s_contract(specs: pytest.MonkeyPatch) -> N
     assert single.cases > 0
     assert "read the contract of" not in command.output, command.output
     assert command.exception is None or isinstance(command.exception, SystemExit)
+
+
+def test_allowlisted_numbers_are_checked_against_each_version_asked_for(
+    specs: pytest.MonkeyPatch,
+) -> None:
+    def strict(version: str, document: Any) -> Any:
+        if version != LATEST_VERSION:
+            return document
+        changed = rename(document, "phone")  # a copy, the field as it was
+        body = spec.resolve(
+            changed["paths"][spec.PATH][spec.METHOD]["requestBody"]["content"]["application/json"][
+                "schema"
+            ],
+            changed,
+        )
+        body["properties"]["phone"] = {"type": "string", "pattern": r"^\+44[0-9]{10}$"}
+        return changed
+
+    replace_documents(specs, strict)
+    for target in (["--fake"], ["--base-url", "http://127.0.0.1:9", "--token", TOKEN]):
+        result = CliRunner().invoke(
+            main,
+            [
+                "contract",
+                *target,
+                "--version",
+                f"{OTHER},{LATEST_VERSION}",
+                "--sms-allowlist",
+                ALLOWED[0],
+                "--max-sms",
+                "3",
+            ],
+        )
+
+        assert result.exit_code == 2, result.output
+        assert f"does not match the phone pattern of {LATEST_VERSION}" in result.output
