@@ -139,9 +139,12 @@ def test_time_limit_from_the_command_line(tmp_path: Path) -> None:
 def test_schemathesis_still_keeps_its_probes_where_they_are_switched_off() -> None:
     """The run switches schemathesis' own probes off (they would be read unbounded); if
     a release moves them, this fails rather than the probes coming back silently."""
+    from schemathesis.engine.run import probes
+
     with without_probes() as switched_off:
         assert switched_off
-        from schemathesis.engine.run import probes
-
         assert probes.PROBES == ()
+        with without_probes():  # an overlapping run
+            assert probes.PROBES == ()
+        assert probes.PROBES == (), "back only once the last run is over"
     assert probes.PROBES

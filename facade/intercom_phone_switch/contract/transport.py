@@ -297,27 +297,42 @@ def install(schema: OpenApiSchema, guard: SmsGuard, limits: Limits) -> NetworkTr
 #: Where schemathesis keeps the probes it sends before a run (a tuple of probe classes).
 PROBES_MODULE = "schemathesis.engine.run.probes"
 _PROBES_LOCK = threading.Lock()
+#: Runs under way without probes, and the probes to put back after the last of them.
+_without: list[object] = []
+_saved: dict[str, object] = {}
 
 
 @contextlib.contextmanager
 def without_probes() -> Iterator[bool]:
-    """schemathesis' probes switched off while the block runs (process-wide: they are one
-    module attribute); yields whether they were. A schemathesis release that moves them
-    makes this yield False (the run then probes, as schemathesis does by default), and
-    ``tests/contract`` fail loudly."""
+    """schemathesis' probes switched off while the block runs; yields whether they were.
+
+    They are one module attribute, so this is process-wide: the first of overlapping
+    runs takes them away, the last puts them back. A schemathesis release that moves
+    them makes this yield False (the run then probes, as schemathesis does by default),
+    and ``tests/contract`` fail loudly.
+    """
     import importlib
 
+    try:
+        module = importlib.import_module(PROBES_MODULE)
+    except ImportError:
+        module = None
+    token = object()
     with _PROBES_LOCK:
-        try:
-            module = importlib.import_module(PROBES_MODULE)
-        except ImportError:
-            module = None
         probes = getattr(module, "PROBES", None)
         if not isinstance(probes, tuple):
-            yield False
-            return
-        module.PROBES = ()  # type: ignore[union-attr]
-        try:
-            yield True
-        finally:
-            module.PROBES = probes  # type: ignore[union-attr]
+            switched = False
+        else:
+            if not _without:
+                _saved["PROBES"] = probes
+                module.PROBES = ()  # type: ignore[union-attr]
+            _without.append(token)
+            switched = True
+    try:
+        yield switched
+    finally:
+        if switched:
+            with _PROBES_LOCK:
+                _without.remove(token)
+                if not _without:
+                    module.PROBES = _saved.pop("PROBES")  # type: ignore[union-attr]
