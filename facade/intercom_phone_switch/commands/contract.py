@@ -98,7 +98,10 @@ def _versions(values: tuple[str, ...]) -> list[str]:
     "--base-url",
     type=BaseUrl(),
     default=None,
-    help="Test this server (a proxy, a fake started with serve).",
+    help=(
+        "Test this server (a proxy, a fake started with serve): http(s), with no "
+        "credentials, query or fragment."
+    ),
 )
 @token_option
 @intercom_version_option(
@@ -119,7 +122,10 @@ def _versions(values: tuple[str, ...]) -> list[str]:
     "--max-sms",
     type=click.IntRange(min=1),
     default=None,
-    help="Stop the run once this many requests that could send an SMS went out.",
+    help=(
+        "At most this many requests that could send an SMS, for the whole run. A version "
+        "it runs out in is cut short (not kept); the output then says what a full run needs."
+    ),
 )
 @click.option(
     "--junit-xml",
