@@ -237,7 +237,7 @@ def _names(results: list[VersionResult]) -> str:
 
 
 def _grouped(results: list[VersionResult], reason: Callable[[VersionResult], str]) -> list[str]:
-    """ "reason: versions" lines, one per distinct reason, in the order first met."""
+    """A line per distinct reason, naming its versions, in the order first met."""
     found: dict[str, list[str]] = {}
     for result in results:
         found.setdefault(reason(result), []).append(result.version)
@@ -253,7 +253,7 @@ def _conclude(
 ) -> Exit:
     """Tell what the run found, each thing once; the exit status."""
     from intercom_phone_switch.contract import report
-    from intercom_phone_switch.contract.results import Verdict
+    from intercom_phone_switch.contract.results import CAP_SPENT, TARGET_UNREACHABLE, Verdict
 
     def having(*verdicts: Verdict) -> list[VersionResult]:
         return [result for result in results if result.verdict in verdicts]
@@ -285,7 +285,7 @@ def _conclude(
         )
     if unreachable:
         first = unreachable[0]
-        others = [r for r in not_run if r.not_run == "the target was unreachable"]
+        others = [r for r in not_run if r.not_run == TARGET_UNREACHABLE]
         not_run = [r for r in not_run if r not in others]
         unchecked = [*unreachable, *others]
         which = (
@@ -323,7 +323,7 @@ def _conclude(
         output.line(f"Contract kept by {len(kept)} of {len(results)} versions: {_names(kept)}.")
     else:
         output.line(f"Contract kept by none of the {len(results)} versions.")
-    capped = cut_short or [r for r in not_run if r.not_run and "SMS cap" in r.not_run]
+    capped = cut_short or [r for r in not_run if r.not_run == CAP_SPENT]
     if capped and policy.texts_anybody:
         _tell_the_cap_needed(output, results, policy, needed)
     if broken or refused or unreachable:

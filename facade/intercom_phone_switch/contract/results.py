@@ -26,6 +26,10 @@ from .transport import AnswerTooLarge, AnswerTooSlow, TimeLimitReached, never_re
 EXAMPLES_PER_FAILURE = 3
 #: Answers that refuse credentials: a request carrying the run's own got one of these.
 REFUSING_STATUSES = frozenset({401, 403})
+#: Why a version was not run: an earlier one spent the SMS cap, or found the target
+#: unreachable.
+CAP_SPENT = "the SMS cap was spent by an earlier version"
+TARGET_UNREACHABLE = "the target was unreachable"
 #: The check that judges well-formed requests, and the one that judges answers' bodies.
 POSITIVE_CHECK = "positive_data_acceptance"
 SCHEMA_CHECK = "response_schema_conformance"

@@ -16,9 +16,10 @@ version", which may be any of them. What V's contract describes is the answer to
 request for V. How a server treats header values that no version accepts is tested
 on its own (``tests/contract/test_version_header.py``).
 
-Each version's run reads that version's contract (``contract_of``, built on
-``intercom_phone_switch.spec.effective``) and no other: its bearer scheme, its phone field
-and pattern (for the SMS guard), its documented refusals (for ``.checks``).
+Each version's run reads that version's contract (an ``EffectiveSpec`` of the document
+``spec.run_document`` makes from ``intercom_phone_switch.spec.effective(version)``) and no
+other: its bearer scheme, its phone field and pattern (for the SMS guard), its documented
+refusals (for ``.checks``).
 
 Against a base URL every answer is read under a size and a time cap, the time limit
 holds for each request (nothing is sent past it, and an answer still arriving is cut
@@ -44,7 +45,7 @@ from intercom_phone_switch.spec import EffectiveSpec
 from intercom_phone_switch_generated.registry import VERSIONS
 
 from . import checks
-from .results import Collector, Verdict, VersionResult
+from .results import CAP_SPENT, TARGET_UNREACHABLE, Collector, Verdict, VersionResult
 from .safety import SmsGuard, SmsPolicy, SmsPolicyError, SmsTally
 from .spec import PHONE, VERSION_HEADER, resolve_version, run_document
 from .transport import Limits, NetworkTransport, install, without_probes
@@ -340,7 +341,7 @@ def run(
     for version in chosen:
         spent = sms is not None and sms.texts_anybody and tally.sent >= sms.max_sms
         if stopped is None and (tally.cap_reached or spent):
-            stopped = "the SMS cap was spent by an earlier version"
+            stopped = CAP_SPENT
         if stopped is not None:
             result = VersionResult(
                 version=version,
@@ -352,7 +353,7 @@ def run(
             current = target() if callable(target) else target
             result = run_version(version, current, settings=settings, sms=sms, tally=tally)
             if result.verdict is Verdict.UNREACHABLE:
-                stopped = "the target was unreachable"
+                stopped = TARGET_UNREACHABLE
             elif result.nothing_checked:
                 stopped = f"the server refused the credentials in the run of {result.version}"
         if on_result is not None:
