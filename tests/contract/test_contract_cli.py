@@ -118,17 +118,18 @@ def test_an_allowlist_and_a_cap_bound_what_is_texted(
         str(report),
     )
 
-    # 2.12 was not run: not counted as kept, and the run is incomplete (exit 3).
+    # The latest was cut short and 2.12 not run: neither is kept; the run is incomplete.
     assert code == 3, output
     assert "SMS cap reached" in output
-    assert "2.12 vs " in output
-    assert "not run" in output
     assert "every version" not in output
-    assert f"Contract kept by 1 of 2 versions: {LATEST}." in output
+    assert "Contract kept by none of the 2 versions." in output
+    assert f"Cut short, so not kept: {LATEST}" in output
     assert "Not run, so not checked: 2.12 (the SMS cap was spent" in output
+    assert "--max-sms must be at least" in output
     assert 0 < fake.outbox.total <= 4
     assert {sms.phone for sms in fake.outbox.messages()} <= set(ALLOWED.split(","))
     suites = ET.parse(report).getroot().findall("testsuite")
+    assert suites[0].find("testcase[@name='run']/skipped") is not None
     assert suites[1].find("testcase/skipped") is not None
 
 
@@ -203,8 +204,8 @@ def test_refused_credentials_fail_the_run_and_say_why(
     assert "nothing was checked" in output
     assert "Contract kept by none" in output
     assert "--token" in output
-    assert "2.12 vs " in output, "nothing is gained by going on"
-    assert "not run (the server refused the credentials" in output
+    assert "2.12 vs " not in output, "nothing is gained by going on"
+    assert "Not run, so not checked: 2.12 (the server refused the credentials" in output
     root = ET.parse(report).getroot()
     assert root.get("failures") == "1"
     failure = root.find("testsuite/testcase[@name='run']/failure")
