@@ -17,7 +17,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from .spec import EffectiveSpec, effective, resolve, to_json_schema
+from .spec import EffectiveSpec, effective, to_json_schema
 
 __all__ = ["Contract", "contract_of"]
 
@@ -41,9 +41,9 @@ class Contract:
         self.phone_pattern = spec.phone_pattern
         #: The schema of custom_attributes (None: this version admits none).
         self.attribute_schema: Mapping[str, Any] | None = spec.attribute_schema
-        branches = self._value_branches()
+        branches = spec.attribute_value_branches
         #: Human names of the value types custom attributes admit, in the spec's order.
-        self.value_types: tuple[str, ...] = tuple(self._branch_name(b) for b in branches)
+        self.value_types: tuple[str, ...] = spec.attribute_value_types
         self._exact: frozenset[type] = frozenset(
             python
             for branch in branches
@@ -63,27 +63,6 @@ class Contract:
         return f"<Contract of Intercom-Version {self.version}>"
 
     # -- custom attributes ---------------------------------------------------------------
-
-    def _value_branches(self) -> list[Any]:
-        schema = self.attribute_schema
-        if schema is None:
-            return []
-        values = schema.get("additionalProperties", True)
-        if values is True or values == {}:
-            return [{"type": kind} for kind in _EXACT_TYPES]
-        if values is False:
-            return []
-        values = resolve(values, self.document)
-        return list(values.get("anyOf") or values.get("oneOf") or [values])
-
-    def _branch_name(self, branch: Any) -> str:
-        if isinstance(branch, Mapping) and "$ref" in branch:
-            target = resolve(branch, self.document)
-            title = target.get("title") if isinstance(target, Mapping) else None
-            return str(title or branch["$ref"].rsplit("/", 1)[-1].replace("_", " ")).lower()
-        if isinstance(branch, Mapping) and isinstance(branch.get("type"), str):
-            return str(branch["type"])
-        return str(branch.get("title", "value")) if isinstance(branch, Mapping) else "value"
 
     def problem(self, attributes: Mapping[str, object]) -> tuple[str | None, str | None] | None:
         """None when the spec allows ``attributes``, else (attribute name or None, detail).

@@ -34,6 +34,7 @@ from ._pointer import resolve
 
 __all__ = [
     "METHOD",
+    "OPEN_VALUE_TYPES",
     "PATH",
     "STABLE_REQUEST_NAMES",
     "STABLE_RESPONSE_NAMES",
@@ -49,6 +50,8 @@ __all__ = [
 STABLE_REQUEST_NAMES: tuple[str, ...] = ("phone", "custom_attributes")
 #: The facade's stable names of an accepted answer's fields.
 STABLE_RESPONSE_NAMES: tuple[str, ...] = ("type", "url", "phone")
+#: The JSON types a custom attribute value may have where a schema leaves values open.
+OPEN_VALUE_TYPES: tuple[str, ...] = ("string", "integer", "number", "boolean")
 
 Side = Literal["request", "response"]
 
@@ -185,6 +188,35 @@ class EffectiveSpec:
     def attribute_schema(self) -> Mapping[str, Any] | None:
         """The schema of the custom attributes (None: this version admits none)."""
         return self.request_property("custom_attributes")
+
+    @functools.cached_property
+    def attribute_value_branches(self) -> tuple[Any, ...]:
+        """The schemas a custom attribute's value may match, in the spec's order."""
+        schema = self.attribute_schema
+        if schema is None:
+            return ()
+        values = schema.get("additionalProperties", True)
+        if values is True or values == {}:
+            return tuple({"type": kind} for kind in OPEN_VALUE_TYPES)
+        if values is False:
+            return ()
+        values = self.resolve(values)
+        return tuple(values.get("anyOf") or values.get("oneOf") or [values])
+
+    @functools.cached_property
+    def attribute_value_types(self) -> tuple[str, ...]:
+        """Human names of the value types custom attributes admit, in the spec's order (a
+        referenced schema by its title); empty when it admits none."""
+        return tuple(self._branch_name(branch) for branch in self.attribute_value_branches)
+
+    def _branch_name(self, branch: Any) -> str:
+        if isinstance(branch, Mapping) and "$ref" in branch:
+            target = self.resolve(branch)
+            title = target.get("title") if isinstance(target, Mapping) else None
+            return str(title or branch["$ref"].rsplit("/", 1)[-1].replace("_", " ")).lower()
+        if isinstance(branch, Mapping) and isinstance(branch.get("type"), str):
+            return str(branch["type"])
+        return str(branch.get("title", "value")) if isinstance(branch, Mapping) else "value"
 
     # -- answers -----------------------------------------------------------------------
     @functools.cached_property

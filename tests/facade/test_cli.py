@@ -15,7 +15,6 @@ from intercom_phone_switch.cli import main
 from intercom_phone_switch.commands.versions import (
     differences,
     header_values,
-    value_types,
     what_differs,
 )
 from intercom_phone_switch.spec import effective
@@ -153,7 +152,7 @@ def test_what_differs_is_read_from_each_effective_spec() -> None:
     assert list(rows) == list(VERSIONS)
     for version, (_, listed, values, _) in rows.items():
         assert listed == header_values(effective(version).document)
-        assert values == ", ".join(value_types(effective(version))) or values == "none"
+        assert values == ", ".join(effective(version).attribute_value_types) or values == "none"
     assert rows["2.13"][2] == "string, custom object instance list"
     assert rows["2.11"][1] == "1.0-2.11, Preview"
     # Each version is compared with the latest, whichever it is.

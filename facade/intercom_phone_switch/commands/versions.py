@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from intercom_phone_switch.spec import EffectiveSpec
+    pass
 
 #: The schema naming the Intercom-Version header values; it differs in every version by
 #: construction, so it has a column of its own instead of a mention in "differs".
@@ -53,37 +53,6 @@ def differences(document: Mapping[str, Any], latest: Mapping[str, Any]) -> list[
     return found
 
 
-#: JSON Schema types a custom attribute value may have when the schema leaves it open.
-_OPEN_VALUE_TYPES = ("string", "integer", "number", "boolean")
-
-
-def value_types(contract: EffectiveSpec) -> list[str]:
-    """Human names of the value types a version's custom attributes admit, in its spec's
-    order (a referenced schema by its title); empty when it admits none."""
-    schema = contract.attribute_schema
-    if schema is None:
-        return []
-    values = schema.get("additionalProperties", True)
-    if values is True or values == {}:
-        return list(_OPEN_VALUE_TYPES)
-    if values is False:
-        return []
-    values = contract.resolve(values)
-    names = []
-    for branch in values.get("anyOf") or values.get("oneOf") or [values]:
-        if isinstance(branch, Mapping) and "$ref" in branch:
-            target = contract.resolve(branch)
-            title = target.get("title") if isinstance(target, Mapping) else None
-            names.append(str(title or branch["$ref"].rsplit("/", 1)[-1].replace("_", " ")).lower())
-        elif isinstance(branch, Mapping) and isinstance(branch.get("type"), str):
-            names.append(str(branch["type"]))
-        else:
-            names.append(
-                str(branch.get("title", "value")) if isinstance(branch, Mapping) else "value"
-            )
-    return names
-
-
 def what_differs() -> list[tuple[str, str, str, str]]:
     """(version, header values listed, custom attribute values, differences) per version."""
     from intercom_phone_switch.spec import effective
@@ -101,7 +70,7 @@ def what_differs() -> list[tuple[str, str, str, str]]:
             (
                 version,
                 header_values(contract.document),
-                ", ".join(value_types(contract)) or "none",
+                ", ".join(contract.attribute_value_types) or "none",
                 differs,
             )
         )
