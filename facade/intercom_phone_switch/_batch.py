@@ -28,11 +28,12 @@ from collections.abc import (
     Generator,
     Iterable,
     Iterator,
+    Mapping,
     Sequence,
 )
 from concurrent.futures import ThreadPoolExecutor
 from queue import SimpleQueue
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from ._bulk import Pacer, ThreadPacer, unpack
 from ._http import last_response
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
     import httpx
 
     from ._client import AsyncPhoneSwitchClient, PhoneSwitchClient
+    from ._hooks import AsyncPacer, SendHook
+    from ._hooks import ThreadPacer as _ThreadPacer
 
 __all__ = [
     "AsyncPhoneSwitchBatch",
@@ -184,12 +187,13 @@ class _Batch(Generic[_Client]):
             raise ValueError("concurrency must be an integer of at least 1")
         if deadline is not None and not deadline >= 0:
             raise ValueError("deadline must be None or 0 or more seconds")
-        from .guard._flow import key_of
-
         self._client: _Client = client
         self._entries = tuple(BatchEntry(index, item) for index, item in enumerate(items))
-        #: Each item's idempotency key (a malformed one: ValueError here, nothing sent).
-        self._keys = tuple(key_of(entry.item) for entry in self._entries)
+        #: Each item's idempotency key.
+        self._keys = tuple(_key_of(entry.item) for entry in self._entries)
+        #: Whether each item goes through the client's hook (a key without a guard, or a
+        #: malformed one: ValueError here, nothing sent).
+        self._hooked = tuple(client._hooked(key) is not None for key in self._keys)
         self._concurrency = concurrency
         self._version = version
         self._deadline = deadline
@@ -274,13 +278,12 @@ class _Batch(Generic[_Client]):
             entry._finish(_unprocessable(error, self._version or self._client.version))
         return None
 
-    def _guard_of(self, entry: BatchEntry) -> Any:
-        """The guard an item goes through: the client's, or the process's memory guard for
-        a key when the client has none; None: the item is sent unguarded."""
-        client = self._client
-        if self._keys[entry.index] is not None:
-            return client._guarded()
-        return client._guard
+    def _hook_of(self, entry: BatchEntry, call: Any) -> SendHook | None:
+        """The hook an item goes through (its call told its key), or None: unguarded."""
+        if not self._hooked[entry.index]:
+            return None
+        call.key = self._keys[entry.index]
+        return self._client._hook
 
     def _retry_wait(
         self, error: PhoneSwitchError, attempt: int, began: float, until: float | None
@@ -293,6 +296,17 @@ class _Batch(Generic[_Client]):
         if wait is not None and until is not None and clock.monotonic() + wait > until:
             return None
         return wait
+
+
+def _key_of(item: object) -> str | None:
+    """The idempotency key of a bulk item: a mapping's "idempotency_key", if any (an int
+    is taken as its digits); the guard checks it."""
+    if isinstance(item, Mapping):
+        key: object = item.get("idempotency_key")
+        if isinstance(key, int) and not isinstance(key, bool):
+            return str(key)
+        return cast("str | None", key)  # any other type: the guard refuses it
+    return None
 
 
 def _switch_or_raise(outcome: Outcome) -> PhoneSwitch:
@@ -322,7 +336,19 @@ def _final(error: PhoneSwitchError, maybe_sent: PhoneSwitchError | None) -> Phon
     return error
 
 
-def _too_late(pacer: Pacer | ThreadPacer, call: Any, attempts: int) -> RateLimited:
+def _stopped_in_hook(entry: BatchEntry, delivered: list[Outcome]) -> None:
+    """The run stopped the item inside its hook: before its deliver (waiting for another
+    call's key, or claiming), nothing was sent; after it returned (while the hook
+    recorded), the item has that outcome. Stopped inside its deliver, the deliver has
+    already given the entry its state."""
+    if entry.state is ItemState.RUNNING:
+        if delivered:
+            entry._finish(delivered[0])
+        else:
+            entry._stopped(None)
+
+
+def _too_late(pacer: AsyncPacer | _ThreadPacer, call: Any, attempts: int) -> RateLimited:
     return RateLimited(
         "the rate-limit window does not reset before the deadline; nothing was sent",
         rate_limit=pacer.latest,
@@ -415,8 +441,11 @@ class AsyncPhoneSwitchBatch(_Batch["AsyncPhoneSwitchClient"]):
     async def _drive(self, notify: Callable[[BatchEntry], None] | None) -> None:
         queue = self._start()
         client = self._client
-        # With share_rate_budget, every process sending through the app paces on one budget.
-        pacer = Pacer(client._policy.clock) if client._budget is None else client._budget()
+        clock = client._policy.clock
+        # A guard may pace every process sending through the app on one shared budget.
+        hook = client._hook
+        shared = None if hook is None else hook.pacer(client._pacer_scope(), clock)
+        pacer: AsyncPacer = Pacer(clock) if shared is None else shared
 
         async def worker() -> None:
             while queue:
@@ -444,27 +473,34 @@ class AsyncPhoneSwitchBatch(_Batch["AsyncPhoneSwitchClient"]):
         finally:
             self._stop(reason)
 
-    async def _process(self, entry: BatchEntry, pacer: Pacer) -> None:
+    async def _process(self, entry: BatchEntry, pacer: AsyncPacer) -> None:
         entry._state = ItemState.RUNNING
         began = self._client._policy.clock.monotonic()
         call = self._prepare(entry)
         if call is None:
             return
-        guard = self._guard_of(entry)
-        if guard is None:
+        hook = self._hook_of(entry, call)
+        if hook is None:
             entry._finish(await self._deliver(entry, call, pacer, began))
             return
+        delivered: list[Outcome] = []
 
         async def deliver() -> PhoneSwitch:
-            return _switch_or_raise(await self._deliver(entry, call, pacer, began))
+            outcome = await self._deliver(entry, call, pacer, began)
+            delivered.append(outcome)
+            return _switch_or_raise(outcome)
 
         try:
-            key = self._keys[entry.index]
-            entry._finish(await guard.send_async(call.phone, key, call.version, deliver))
+            entry._finish(await hook.run_async(call, deliver))
         except PhoneSwitchError as error:
             entry._finish(error)
+        except BaseException:
+            _stopped_in_hook(entry, delivered)
+            raise
 
-    async def _deliver(self, entry: BatchEntry, call: Any, pacer: Pacer, began: float) -> Outcome:
+    async def _deliver(
+        self, entry: BatchEntry, call: Any, pacer: AsyncPacer, began: float
+    ) -> Outcome:
         client = self._client
         clock = client._policy.clock
         until = self._item_until(began)
@@ -573,7 +609,11 @@ class PhoneSwitchBatch(_Batch["PhoneSwitchClient"]):
     def _drive(self) -> Generator[BatchEntry, None, None]:
         queue = self._start()
         total = len(queue)
-        pacer = ThreadPacer(self._client._policy.clock)
+        client = self._client
+        clock = client._policy.clock
+        hook = client._hook
+        shared = None if hook is None else hook.thread_pacer(client._pacer_scope(), clock)
+        pacer: _ThreadPacer = ThreadPacer(clock) if shared is None else shared
         workers = _Workers(queue)
         ended: SimpleQueue[BatchEntry] = SimpleQueue()
 
@@ -604,24 +644,23 @@ class PhoneSwitchBatch(_Batch["PhoneSwitchClient"]):
             self._stop(reason)
             _shutdown(pool)
 
-    def _process(self, entry: BatchEntry, pacer: ThreadPacer) -> None:
+    def _process(self, entry: BatchEntry, pacer: _ThreadPacer) -> None:
         entry._state = ItemState.RUNNING
         began = self._client._policy.clock.monotonic()
         call = self._prepare(entry)
         if call is None:
             return
-        guard = self._guard_of(entry)
-        if guard is None:
+        hook = self._hook_of(entry, call)
+        if hook is None:
             entry._finish(self._deliver(call, pacer, began))
             return
         try:
-            key = self._keys[entry.index]
             deliver = lambda: _switch_or_raise(self._deliver(call, pacer, began))  # noqa: E731
-            entry._finish(guard.send(call.phone, key, call.version, deliver))
+            entry._finish(hook.run(call, deliver))
         except PhoneSwitchError as error:
             entry._finish(error)
 
-    def _deliver(self, call: Any, pacer: ThreadPacer, began: float) -> Outcome:
+    def _deliver(self, call: Any, pacer: _ThreadPacer, began: float) -> Outcome:
         client = self._client
         clock = client._policy.clock
         until = self._item_until(began)

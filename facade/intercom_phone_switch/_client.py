@@ -8,10 +8,12 @@ PhoneSwitch or one PhoneSwitchError subclass, retrying only where no SMS can hav
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping
+import time
+from collections.abc import Iterable, Mapping
 from time import perf_counter
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
@@ -34,14 +36,13 @@ from ._http import (
     last_response,
 )
 from ._logging import guard_http_loggers, log_attempt, logger
+from ._outcome import Outcome
 from ._retry import Clock, RetryPolicy
 from .errors import AuthenticationError, DeliveryUnknown, PhoneSwitchError
-from .guard._environment import wanted
 
 if TYPE_CHECKING:
     from ._batch import AsyncPhoneSwitchBatch, PhoneSwitchBatch
-    from .guard import Guard
-    from .guard._flow import Binding
+    from ._hooks import SendHook
     from .results import PhoneSwitch
 
 __all__ = [
@@ -178,6 +179,20 @@ def _base_url(region: str | None, base_url: str | None) -> str:
     return REGIONS[region]
 
 
+def _span(
+    deadline: float | None, attempt_timeout: float | None, per_request: object, pool: httpx.Timeout
+) -> float | None:
+    """Seconds from a call's first attempt by which it has ended whatever happens, or
+    None when nothing bounds it: the retry deadline, then one last attempt (its cap,
+    beside every timeout of the connection: connecting, waiting for the pool, writing
+    and the first read, which the cap may not cover)."""
+    timeout = per_request if isinstance(per_request, httpx.Timeout) else pool
+    parts = (timeout.connect, timeout.pool, timeout.write, timeout.read)
+    if deadline is None or attempt_timeout is None or any(part is None for part in parts):
+        return None
+    return deadline + attempt_timeout + sum(part for part in parts if part is not None)
+
+
 def _internal(error: Exception) -> Exception:
     """``error`` as the mapping gets it: the Route's own signals without their traceback
     (the error raised instead chains the masked cause they carry)."""
@@ -187,9 +202,22 @@ def _internal(error: Exception) -> Exception:
 
 
 class _Call:
-    """One checked call, ready to send."""
+    """One checked call, ready to send; what a guard is told about it (_hooks.CallInfo)."""
 
-    __slots__ = ("attributes", "body", "client", "endpoint", "phone", "served", "version")
+    __slots__ = (
+        "_began",
+        "_sending",
+        "_span",
+        "_worst",
+        "attributes",
+        "body",
+        "client",
+        "endpoint",
+        "key",
+        "phone",
+        "served",
+        "version",
+    )
 
     def __init__(
         self,
@@ -198,6 +226,7 @@ class _Call:
         phone: str,
         attributes: dict[str, object] | None,
         client: Any,
+        span: float | None = None,
     ) -> None:
         self.served = served
         self.version = version
@@ -205,6 +234,13 @@ class _Call:
         self.attributes = attributes
         self.client = client
         self.endpoint = served.endpoint
+        #: The idempotency key as the caller gave it (set by whoever sends the call).
+        self.key: str | None = None
+        #: Seconds from the first attempt by which the call has ended (None: unbounded).
+        self._span = span
+        self._began: float | None = None
+        self._sending = False
+        self._worst = Outcome.REFUSED
         models = served.models
         if attributes is None:
             self.body = models.PhoneSwitchRequest(phone=phone)
@@ -213,6 +249,28 @@ class _Call:
             custom = models.CustomAttributes()
             custom.additional_properties = attributes
             self.body = models.PhoneSwitchRequest(phone=phone, custom_attributes=custom)
+
+    @property
+    def deadline(self) -> float | None:
+        """The time.monotonic() by which the call has ended: its span from the first
+        attempt (from now, before that)."""
+        if self._span is None:
+            return None
+        return (time.monotonic() if self._began is None else self._began) + self._span
+
+    def outcome(self) -> Outcome:
+        """REFUSED until a request is handed over; the worst of the attempts' outcomes
+        after, an attempt under way (or stopped midway) counting as UNKNOWN."""
+        return self._worst.worst(Outcome.UNKNOWN) if self._sending else self._worst
+
+    def attempting(self) -> None:
+        if self._began is None:
+            self._began = time.monotonic()
+        self._sending = True
+
+    def attempted(self, outcome: Outcome) -> None:
+        self._sending = False
+        self._worst = self._worst.worst(outcome)
 
 
 class _Core(Generic[_HttpClient]):
@@ -235,9 +293,7 @@ class _Core(Generic[_HttpClient]):
         clock: Clock | None = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         attempt_timeout: float | None = DEFAULT_ATTEMPT_TIMEOUT,
-        guard: Guard | str | None = None,
-        per_phone_window: float | None = None,
-        share_rate_budget: bool = False,
+        guard: SendHook | None = None,
     ) -> None:
         checked = _token(token)
         del token  # no frame of a traceback from here on holds the secret
@@ -261,8 +317,6 @@ class _Core(Generic[_HttpClient]):
             "max_response_size": max_response_size,
             "attempt_timeout": attempt_timeout,
             "guard": guard,
-            "per_phone_window": per_phone_window,
-            "share_rate_budget": share_rate_budget,
         }
         self._version: str = version
         self._served_version = _versions.resolve(version)
@@ -298,15 +352,15 @@ class _Core(Generic[_HttpClient]):
             attempt_timeout=attempt_timeout,
         )
         self._generated: dict[str, Any] = {}
-        self._guard: Binding | None = None
-        self._budget: Callable[[], Any] | None = None
-        if share_rate_budget or wanted(guard, per_phone_window):  # else no guard is imported
-            from .guard._flow import bind, budget
-
-            self._guard = bind(guard, per_phone_window, deadline, http_client.timeout.read)
-            self._budget = budget(
-                self._guard, share_rate_budget, self._base_url, self._token, clock
+        if guard is not None and (isinstance(guard, str) or not hasattr(guard, "run")):
+            raise TypeError(
+                "guard must be a Guard (or another SendHook), not a "
+                f"{type(guard).__name__}: guard=Guard('sqlite:///guard.db') with "
+                "from intercom_phone_switch.guard import Guard"
             )
+        #: The hook a keyed call (or every call it wants) goes through; never closed here.
+        self._hook: SendHook | None = guard
+        self._span = _span(deadline, attempt_timeout, per_request, http_client.timeout)
 
     def with_options(
         self: _Self,
@@ -371,20 +425,25 @@ class _Core(Generic[_HttpClient]):
         base_url = getattr(self, "_base_url", None)
         return f"{type(self).__name__}(version={version!r}, base_url={base_url!r})"
 
-    def _close_guard(self) -> None:
-        binding = getattr(self, "_guard", None)
-        if binding is not None and binding.owned:
-            binding.guard.close()
+    def _hooked(self, key: str | None) -> SendHook | None:
+        """The hook a call with this idempotency key goes through, or None; ValueError
+        (nothing sent) for a key without a guard, or one the guard refuses."""
+        hook = self._hook
+        if hook is None:
+            if key is not None:
+                raise ValueError(
+                    "idempotency_key needs a guard to keep it: pass guard=Guard('memory://') "
+                    "(one process) or a shared store (from intercom_phone_switch.guard "
+                    "import Guard)"
+                )
+            return None
+        return hook if hook.wants(key) else None
 
-    def _guarded(self) -> Binding:
-        """The client's guard; the process's memory guard when it was given none."""
-        if self._guard is None:
-            from .guard._flow import bind
-
-            self._guard = bind(
-                None, None, self._policy.deadline, self._http.timeout.read, default=True
-            )
-        return self._guard  # type: ignore[return-value]
+    def _pacer_scope(self) -> str:
+        """Which rate budget this client spends, for a guard that shares one: its server
+        and app (a digest of the token, never the token itself)."""
+        text = f"{self._base_url}\0{self._token.authorization}"
+        return hashlib.sha256(text.encode()).hexdigest()[:24]
 
     def _prepare(self, phone: object, custom_attributes: object, version: str | None) -> _Call:
         from ._validation import check_custom_attributes, check_phone
@@ -403,7 +462,7 @@ class _Core(Generic[_HttpClient]):
                 self._base_url, self._route, is_async=self._is_async
             )
             self._generated[served_version] = client
-        return _Call(served, header, e164, attributes, client)
+        return _Call(served, header, e164, attributes, client, self._span)
 
     def _outcome(
         self, call: _Call, attempt: int, began: float, answer: Any, error: Exception | None
@@ -427,8 +486,10 @@ class _Core(Generic[_HttpClient]):
                 call.served, answer, phone=call.phone, version=call.version, attempt=attempt
             )
         except PhoneSwitchError as failure:
+            call.attempted(failure.outcome)
             self._log(call, attempt, duration, failure)
             raise
+        call.attempted(Outcome.ACCEPTED)
         self._log(call, attempt, duration, switch)
         return switch
 
@@ -505,14 +566,12 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         attempt_timeout: the most seconds one attempt may take in all, from sending to
             the answer's last byte (60 s; None: no cap beyond ``timeout``).
 
+        guard: an ``intercom_phone_switch.guard.Guard`` (or any object of the hook
+            protocol, ``_hooks.SendHook``) that keeps idempotency keys, per-number send
+            windows and a shared rate budget; the client calls it around each call it
+            wants and never closes it. Without one, ``idempotency_key=`` is a ValueError.
+
     ``with_options(...)`` gives a client with some of these changed, sharing the pool.
-        guard: where idempotency keys and send windows are kept: a URL (``memory://``,
-            ``sqlite:///path``, ``redis://host:port/db``) or a Guard; default: the
-            INTERCOM_PHONE_SWITCH_GUARD environment variable, else the process's memory.
-        per_phone_window: at most one SMS per number per this many seconds (None: no
-            limit); a send inside the window raises SendWindowClosed.
-        share_rate_budget: pace bulk calls on one rate-limit budget shared through the
-            (Redis) guard with every other process sending through the same app.
     """
 
     def create_phone_switch(
@@ -539,17 +598,13 @@ class PhoneSwitchClient(_Core[httpx.Client]):
 
         Returns the PhoneSwitch; raises a PhoneSwitchError subclass on any failure.
         """
+        hook = self._hooked(idempotency_key)
         options = _per_call(timeout, extra_headers)
         policy = self._policy_for(max_retries)
         call = self._prepare(phone, custom_attributes, version)
-        if idempotency_key is not None or self._guard is not None:
-            guard = self._guarded()
-            return guard.send(
-                call.phone,
-                idempotency_key,
-                call.version,
-                lambda: self._deliver(call, options, policy),
-            )
+        if hook is not None:
+            call.key = idempotency_key
+            return hook.run(call, lambda: self._deliver(call, options, policy))
         return self._deliver(call, options, policy)
 
     def _deliver(
@@ -574,6 +629,7 @@ class PhoneSwitchClient(_Core[httpx.Client]):
 
     def _attempt(self, call: _Call, attempt: int) -> PhoneSwitch:
         last_response.set(None)
+        call.attempting()
         began = perf_counter()
         try:
             answer = call.endpoint.sync_detailed(
@@ -587,9 +643,8 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         return self._outcome(call, attempt, began, None, failure)
 
     def close(self) -> None:
-        """Close the connection pool, unless it belongs to a caller's http_client, and the
-        guard's store, when the client opened it from a URL."""
-        self._close_guard()
+        """Close the connection pool, unless it belongs to a caller's http_client (a guard
+        is its owner's to close)."""
         if self._owns_http:
             self._http.close()
 
@@ -716,16 +771,12 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         policy: RetryPolicy | None = None,
         idempotency_key: str | None = None,
     ) -> PhoneSwitch:
+        hook = self._hooked(idempotency_key)
         policy = policy or self._policy
         call = self._prepare(phone, custom_attributes, version)
-        if idempotency_key is not None or self._guard is not None:
-            guard = self._guarded()
-            return await guard.send_async(
-                call.phone,
-                idempotency_key,
-                call.version,
-                lambda: self._deliver(call, options, policy),
-            )
+        if hook is not None:
+            call.key = idempotency_key
+            return await hook.run_async(call, lambda: self._deliver(call, options, policy))
         return await self._deliver(call, options, policy)
 
     async def _deliver(
@@ -750,6 +801,7 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
 
     async def _attempt(self, call: _Call, attempt: int) -> PhoneSwitch:
         last_response.set(None)
+        call.attempting()
         began = perf_counter()
         try:
             answer = await call.endpoint.asyncio_detailed(
@@ -762,9 +814,8 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         return self._outcome(call, attempt, began, None, failure)
 
     async def aclose(self) -> None:
-        """Close the connection pool, unless it belongs to a caller's http_client, and the
-        guard's store, when the client opened it from a URL."""
-        self._close_guard()
+        """Close the connection pool, unless it belongs to a caller's http_client (a guard
+        is its owner's to close)."""
         if self._owns_http:
             await self._http.aclose()
 
