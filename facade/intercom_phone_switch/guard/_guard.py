@@ -51,11 +51,11 @@ def _flag(name: str, value: str) -> bool:
     raise ValueError(f"guard URL option {name} must be true or false, not {value!r}")
 
 
-def seconds(name: str, value: object) -> float:
-    """``value`` (a number, or the text of a URL option) as seconds: finite, above 0 and
-    at most MAX_SECONDS; else a ValueError naming ``name`` (a TypeError for a value that
-    is neither a number nor text)."""
-    if isinstance(value, str):
+def seconds(name: str, value: object, *, text: bool = False) -> float:
+    """``value`` (a number, or with ``text`` the text of a URL option) as seconds: finite,
+    above 0 and at most MAX_SECONDS; else a ValueError naming ``name`` (a TypeError for a
+    value of another type)."""
+    if text and isinstance(value, str):
         try:
             number = float(value)
         except ValueError:
@@ -107,7 +107,9 @@ def open_store(url: str) -> tuple[Store, dict[str, str]]:
         # sqlite:///relative/path, sqlite:////absolute/path (as SQLAlchemy spells them).
         if parts.netloc or not parts.path.startswith("/") or len(parts.path) < 2:
             raise ValueError("a SQLite guard URL is sqlite:///relative/path or sqlite:////abs/path")
-        timeout = seconds("timeout", query.pop("timeout")) if "timeout" in query else 10.0
+        timeout = (
+            seconds("timeout", query.pop("timeout"), text=True) if "timeout" in query else 10.0
+        )
         synchronous = query.pop("synchronous", "full")
         if query:
             raise ValueError(f"unknown SQLite guard options: {', '.join(sorted(query))}")
@@ -116,7 +118,7 @@ def open_store(url: str) -> tuple[Store, dict[str, str]]:
     if scheme in ("redis", "rediss", "unix"):
         from ._redis import RedisStore
 
-        timeout = seconds("timeout", query.pop("timeout")) if "timeout" in query else 2.0
+        timeout = seconds("timeout", query.pop("timeout"), text=True) if "timeout" in query else 2.0
         rest = _without_query(url) + (f"?{urlencode(query)}" if query else "")
         return RedisStore(rest, timeout=timeout), mine
     # The URL itself is never shown: it may hold a password.
@@ -206,7 +208,7 @@ class Guard:
             opened = store
         try:
             if checked_ttl is None:
-                checked_ttl = seconds("ttl", options.get("ttl", str(DEFAULT_TTL)))
+                checked_ttl = seconds("ttl", options.get("ttl", str(DEFAULT_TTL)), text=True)
             if namespace is None:
                 namespace = _check_namespace(options.get("namespace", DEFAULT_NAMESPACE))
             if fail_open is None:
