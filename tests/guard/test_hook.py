@@ -200,10 +200,10 @@ def _no_heartbeat() -> bool:
 def test_a_call_without_a_deadline_renews_its_claim(
     store_url: str, make_client: MakeClient, fake: FakeIntercom
 ) -> None:
-    guard = Guard(store_url, ttl=0.2, lease=0.3)
+    guard = Guard(store_url, ttl=0.2, lease=0.6)
     first_client = make_client(guard=guard, deadline=None)
     second_client = make_client(guard=guard, deadline=None)
-    fake.faults.script(Fault(FaultKind.LATENCY, delay=1.2))
+    fake.faults.script(Fault(FaultKind.LATENCY, delay=2.0))
     results: list[PhoneSwitch] = []
     first = threading.Thread(
         target=lambda: results.append(
@@ -211,7 +211,7 @@ def test_a_call_without_a_deadline_renews_its_claim(
         )
     )
     first.start()
-    time.sleep(0.8)  # well past the lease and the TTL: only renewals keep the claim
+    time.sleep(1.2)  # well past the lease and the TTL: only renewals keep the claim
     found = guard.store.get(guard.key("renewed"))
     assert found is not None
     assert found.state == "pending"
@@ -226,13 +226,13 @@ def test_a_call_without_a_deadline_renews_its_claim(
 def test_an_async_call_without_a_deadline_renews_its_claim(
     store_url: str, make_async_client: MakeAsyncClient, fake: FakeIntercom
 ) -> None:
-    guard = Guard(store_url, ttl=0.2, lease=0.3)
+    guard = Guard(store_url, ttl=0.2, lease=0.6)
     client = make_async_client(guard=guard, deadline=None)
-    fake.faults.script(Fault(FaultKind.LATENCY, delay=1.2))
+    fake.faults.script(Fault(FaultKind.LATENCY, delay=2.0))
 
     async def both() -> tuple[list[PhoneSwitch], int]:
         first = asyncio.ensure_future(client.create_phone_switch(PHONE, idempotency_key="ar"))
-        await asyncio.sleep(0.8)
+        await asyncio.sleep(1.2)
         second = client.create_phone_switch(PHONE, idempotency_key="ar")
         results = list(await asyncio.wait_for(asyncio.gather(first, second), BOUND))
         return results, len(asyncio.all_tasks())
