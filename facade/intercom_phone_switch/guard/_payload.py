@@ -26,8 +26,14 @@ DIED = (
 
 def state_of(outcome: Outcome) -> Final:
     """The record's state for an outcome: accepted, refused or unknown (the same words)."""
-    final: Final = outcome.value
-    return final
+    return _STATES[outcome]
+
+
+_STATES: dict[Outcome, Final] = {
+    Outcome.ACCEPTED: "accepted",
+    Outcome.REFUSED: "refused",
+    Outcome.UNKNOWN: "unknown",
+}
 
 
 def dump(outcome: PhoneSwitch | BaseException) -> str:
