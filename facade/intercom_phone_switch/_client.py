@@ -266,6 +266,8 @@ class _Call:
     def attempting(self) -> None:
         if self._began is None:
             self._began = time.monotonic()
+        if self._sending:  # the last attempt never ended: it may have been handed over
+            self._worst = self._worst.worst(Outcome.UNKNOWN)
         self._sending = True
 
     def attempted(self, outcome: Outcome) -> None:
