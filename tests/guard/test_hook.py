@@ -34,7 +34,7 @@ from intercom_phone_switch._retry import SystemClock
 from intercom_phone_switch.fake import DEFAULT_TOKEN, FakeIntercom
 from intercom_phone_switch.fake._faults import Fault, FaultKind
 from intercom_phone_switch.guard import Guard
-from intercom_phone_switch_generated.registry import LATEST_VERSION
+from tests.versions import LATEST as LATEST_VERSION
 
 PHONE = "+353832345678"
 FACADE = Path(__file__).resolve().parents[2] / "facade" / "intercom_phone_switch"
