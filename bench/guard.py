@@ -45,8 +45,11 @@ TARGETS = {"memory": 1.05, "SQLite": 2.0, SQLITE_NORMAL: 2.0, "Redis": 1.5}
 
 def _sender(base_url: str, guard: str | None) -> tuple[Callable[[], object], Any]:
     from intercom_phone_switch import PhoneSwitchClient
+    from intercom_phone_switch.guard import Guard
 
-    client = PhoneSwitchClient(TOKEN, base_url=base_url, guard=guard)
+    client = PhoneSwitchClient(
+        TOKEN, base_url=base_url, guard=None if guard is None else Guard(guard)
+    )
     if guard is None:
         return (lambda: client.create_phone_switch(PHONE)), client
     prefix = uuid.uuid4().hex[:8]
@@ -99,6 +102,8 @@ def per_call(count: int, rounds: int, warmup: int) -> list[Row]:
             gc.enable()
         for _, client in senders.values():
             client.close()
+            if client._hook is not None:
+                client._hook.close()  # the guard is its maker's to close
     base = median(samples[NONE])
     rows = [
         Row(
@@ -131,12 +136,13 @@ def per_call(count: int, rounds: int, warmup: int) -> list[Row]:
 
 def _paced_worker(base_url: str, guard: str, phones: list[str], report: str) -> None:
     from intercom_phone_switch import AsyncPhoneSwitchClient
+    from intercom_phone_switch.guard import Guard
 
     from .adapter import outcome
 
     async def send() -> list[object]:
         async with AsyncPhoneSwitchClient(
-            TOKEN, base_url=base_url, guard=guard, share_rate_budget=True
+            TOKEN, base_url=base_url, guard=Guard(guard, share_rate_budget=True)
         ) as client:
             return list(await client.create_phone_switches(phones, concurrency=10))
 

@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from time import perf_counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._logging import log_attempt, logger
 from ._outcome import Outcome
@@ -53,6 +53,7 @@ class Call:
         "key",
         "phone",
         "request",
+        "result",
         "seam",
         "started",
         "version",
@@ -87,6 +88,9 @@ class Call:
         self.deadline = deadline
         self._done = Outcome.REFUSED
         self._wire: Wire | None = None
+        #: The call's result, once its attempt loop has one (a hook may still be
+        #: recording it).
+        self.result: PhoneSwitch | PhoneSwitchError | None = None
 
     def outcome(self) -> Outcome:
         """REFUSED while nothing was handed over; else the worst outcome of the attempts
@@ -162,6 +166,13 @@ class _Loop:
                 extra={"version": error.version, "attempt": self.attempt, "wait": wait},
             )
         return wait
+
+    _Result = TypeVar("_Result", PhoneSwitch, PhoneSwitchError)
+
+    def ended(self, result: _Result) -> _Result:
+        """The call's result, kept on the call."""
+        self.call.result = result
+        return result
 
     def final(self, error: PhoneSwitchError) -> PhoneSwitchError:
         if self.earlier is not None and error.outcome is Outcome.REFUSED:
@@ -278,9 +289,9 @@ def attempt_loop(
             try:
                 room = pacer.acquire(until)
             except Exception as error:
-                raise loop.stalled(error) from None
+                raise loop.ended(loop.stalled(error)) from None
             if not room:
-                raise loop.too_late(pacer.latest)
+                raise loop.ended(loop.too_late(pacer.latest))
         loop.attempt += 1
         exchange: Exchange | None = None
         began = perf_counter()
@@ -294,14 +305,14 @@ def attempt_loop(
                 pacer.release(_headers(exchange))
         result = loop.judged(exchange, began)
         if isinstance(result, PhoneSwitch):
-            return result
+            return loop.ended(result)
         wait = loop.retry(result)
         if wait is None:
-            raise loop.final(result)
+            raise loop.ended(loop.final(result))
         try:
             policy.clock.sleep(wait)
         except Exception:  # a caller's clock that fails: no retry
-            raise loop.final(result) from None
+            raise loop.ended(loop.final(result)) from None
 
 
 async def attempt_loop_async(
@@ -319,9 +330,9 @@ async def attempt_loop_async(
             try:
                 room = await pacer.acquire(until)
             except Exception as error:
-                raise loop.stalled(error) from None
+                raise loop.ended(loop.stalled(error)) from None
             if not room:
-                raise loop.too_late(pacer.latest)
+                raise loop.ended(loop.too_late(pacer.latest))
         loop.attempt += 1
         exchange: Exchange | None = None
         began = perf_counter()
@@ -335,14 +346,14 @@ async def attempt_loop_async(
                 pacer.release(_headers(exchange))
         result = loop.judged(exchange, began)
         if isinstance(result, PhoneSwitch):
-            return result
+            return loop.ended(result)
         wait = loop.retry(result)
         if wait is None:
-            raise loop.final(result)
+            raise loop.ended(loop.final(result))
         try:
             await policy.clock.async_sleep(wait)
         except Exception:  # a caller's clock that fails: no retry
-            raise loop.final(result) from None
+            raise loop.ended(loop.final(result)) from None
 
 
 #: What a hook's ``deliver`` is: the loop, bound to one call.

@@ -168,6 +168,9 @@ class BatchEntry:
         its call had done by then."""
         if self._state is not ItemState.RUNNING:
             return
+        if call is not None and call.result is not None:
+            self._finish(call.result)  # it had its result; a hook was still recording it
+            return
         outcome = Outcome.REFUSED if call is None else call.outcome()
         if outcome is Outcome.REFUSED:
             self._state, self._outcome = ItemState.NOT_STARTED, None
@@ -241,8 +244,11 @@ class _Batch(Generic[_Client]):
                     readable = "phone" in entry.item
                 except Exception:
                     readable = False
-                if readable:
-                    _key(entry.item)
+                if readable and _key(entry.item) is not None and client.guard is None:
+                    raise ValueError(
+                        f"item {entry.index} has an idempotency_key, which needs a guard to "
+                        "keep it: create the client with guard=Guard('memory://')"
+                    )
         self._concurrency = concurrency
         self._version = version
         self._deadline = deadline

@@ -449,11 +449,12 @@ class _Core(Generic[_HttpClient]):
         return self._policy.replace(max_retries=max_retries)
 
     def _scope(self) -> str:
-        """The rate budget's name: a digest of the server and the token (never either)."""
+        """Which rate budget this client spends, for a guard that shares one: its server
+        and app (a digest of the token, never the token itself)."""
         import hashlib
 
-        seed = f"{self._base_url}\n{self._token.authorization}".encode()
-        return hashlib.sha256(seed).hexdigest()[:32]
+        seed = f"{self._base_url}\0{self._token.authorization}".encode()
+        return hashlib.sha256(seed).hexdigest()[:24]
 
 
 def _unbuildable(

@@ -71,7 +71,7 @@ def make_client(fake: FakeIntercom) -> Iterator[Callable[..., PhoneSwitchClient]
 
     yield make
     for client, http in made:
-        client.close()  # closes the guard's store it opened
+        client.close()  # a guard is closed by guards_closed, as its maker closes it
         http.close()
 
 
@@ -88,7 +88,7 @@ def make_async_client(fake: FakeIntercom) -> Iterator[Callable[..., AsyncPhoneSw
 
     yield make
     for client in made:
-        asyncio.run(client.aclose())  # the caller's http_client stays open: only the guard
+        asyncio.run(client.aclose())
 
 
 @pytest.fixture(autouse=True)

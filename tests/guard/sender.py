@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from intercom_phone_switch import AsyncPhoneSwitchClient, PhoneSwitch, PhoneSwitchError
+from intercom_phone_switch.guard import Guard
 
 TOKEN = "bench-token"
 
@@ -41,16 +42,16 @@ def send(base_url: str, guard: str, keys: Path, window: float | None) -> None:
 
 async def _send(base_url: str, guard: str, pairs: list[list[str]], window: float | None) -> int:
     items = [{"phone": phone, "idempotency_key": key} for key, phone in pairs]
-    async with AsyncPhoneSwitchClient(
-        TOKEN,
-        base_url=base_url,
-        guard=guard,
-        per_phone_window=window,
-        timeout=1.0,
-        deadline=1.5,
-        max_retries=1,
-    ) as client:
-        outcomes = await client.create_phone_switches(items, concurrency=4)
+    with Guard(guard, per_phone_window=window) as keeper:
+        async with AsyncPhoneSwitchClient(
+            TOKEN,
+            base_url=base_url,
+            guard=keeper,
+            timeout=1.0,
+            deadline=1.5,
+            max_retries=1,
+        ) as client:
+            outcomes = await client.create_phone_switches(items, concurrency=4)
     return sum(not isinstance(o, (PhoneSwitch, PhoneSwitchError)) for o in outcomes)
 
 
@@ -85,7 +86,10 @@ def send_paced(base_url: str, guard: str, phones: list[str], report: Path) -> No
         async with (
             httpx.AsyncClient(event_hooks={"response": [count]}) as http,
             AsyncPhoneSwitchClient(
-                TOKEN, base_url=base_url, guard=guard, share_rate_budget=True, http_client=http
+                TOKEN,
+                base_url=base_url,
+                guard=Guard(guard, share_rate_budget=True),
+                http_client=http,
             ) as client,
         ):
             return list(await client.create_phone_switches(phones, concurrency=10))

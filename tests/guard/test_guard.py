@@ -37,7 +37,7 @@ MakeClient = Callable[..., PhoneSwitchClient]
 def test_a_key_sends_once_and_replays_the_switch(
     store_url: str, make_client: MakeClient, fake: FakeIntercom
 ) -> None:
-    client = make_client(guard=store_url)
+    client = make_client(guard=Guard(store_url))
     first = client.create_phone_switch(PHONE, idempotency_key="call-1")
     again = client.create_phone_switch(PHONE, idempotency_key="call-1")
     assert not first.replayed
@@ -45,18 +45,22 @@ def test_a_key_sends_once_and_replays_the_switch(
     assert (again.url, again.request_id, again.phone) == (first.url, first.request_id, PHONE)
     assert fake.outbox.total == 1
     assert (
-        make_client(guard=store_url).create_phone_switch(PHONE, idempotency_key="call-1").replayed
+        make_client(guard=Guard(store_url))
+        .create_phone_switch(PHONE, idempotency_key="call-1")
+        .replayed
     )
     assert fake.outbox.total == 1
     state = Guard(store_url).state("call-1")
     assert state.state == "accepted"
-    assert state.outcome == again
+    # The record is the first call's switch, as that call got it: not a replay.
+    assert state.outcome == first
+    assert not state.outcome.replayed
 
 
 def test_a_refusal_frees_the_key(
     store_url: str, make_client: MakeClient, fake: FakeIntercom
 ) -> None:
-    client = make_client(guard=store_url)
+    client = make_client(guard=Guard(store_url))
     fake.faults.script("sms_failed")
     with pytest.raises(SmsNotSent) as refused:
         client.create_phone_switch(PHONE, idempotency_key="call-2")
@@ -71,7 +75,7 @@ def test_a_refusal_frees_the_key(
 def test_an_unknown_outcome_holds_the_key_until_forgotten(
     store_url: str, make_client: MakeClient, fake: FakeIntercom, fault: str
 ) -> None:
-    client = make_client(guard=store_url)
+    client = make_client(guard=Guard(store_url))
     fake.faults.script(fault)
     with pytest.raises(DeliveryUnknown) as first:
         client.create_phone_switch(PHONE, idempotency_key="call-3")
@@ -89,7 +93,7 @@ def test_an_unknown_outcome_holds_the_key_until_forgotten(
 
 
 def test_input_errors_leave_the_key_free(store_url: str, make_client: MakeClient) -> None:
-    client = make_client(guard=store_url)
+    client = make_client(guard=Guard(store_url))
     with pytest.raises(InvalidPhoneNumber):
         client.create_phone_switch("12", idempotency_key="call-4")
     assert Guard(store_url).state("call-4").state == "free"
@@ -101,7 +105,7 @@ def test_a_second_call_waits_for_the_first_and_replays_it(
     store_url: str, make_async_client: Callable[..., AsyncPhoneSwitchClient], fake: FakeIntercom
 ) -> None:
     fake.faults.script(Fault(FaultKind.LATENCY, delay=0.4))
-    client = make_async_client(guard=store_url)
+    client = make_async_client(guard=Guard(store_url))
 
     async def both() -> list[Any]:
         first = asyncio.ensure_future(client.create_phone_switch(PHONE, idempotency_key="c5"))
@@ -118,8 +122,8 @@ def test_a_second_call_waits_for_the_first_and_replays_it(
 def test_a_waiter_gets_the_first_calls_refusal(
     store_url: str, make_async_client: Callable[..., AsyncPhoneSwitchClient], fake: FakeIntercom
 ) -> None:
-    client = make_async_client(guard=store_url)
-    guard = client._guarded().guard
+    guard = Guard(store_url)
+    client = make_async_client(guard=guard)
     guard.store.claim(guard.key("c6"), "someone", 30, 60)
 
     async def later_refused() -> None:
@@ -140,8 +144,10 @@ def test_a_waiter_gets_the_first_calls_refusal(
 def test_a_key_in_flight_past_the_deadline(
     store_url: str, make_client: MakeClient, fake: FakeIntercom
 ) -> None:
-    client = make_client(guard=store_url, deadline=0.3)
-    guard = client._guarded().guard
+    guard = Guard(store_url)
+    # The call's deadline (the retries' 0.3 s, then one last attempt of at most 0.3 s
+    # beside its connection's timeouts) bounds its wait for the key.
+    client = make_client(guard=guard, deadline=0.3, timeout=0.3, attempt_timeout=0.3)
     guard.store.claim(guard.key("c7"), "someone", 30, 60)
     started = time.monotonic()
     with pytest.raises(KeyInFlight) as caught:
@@ -155,8 +161,8 @@ def test_a_key_in_flight_past_the_deadline(
 def test_an_owner_that_died_leaves_the_key_unknown(
     store_url: str, make_client: MakeClient, fake: FakeIntercom
 ) -> None:
-    client = make_client(guard=store_url)
-    guard = client._guarded().guard
+    guard = Guard(store_url)
+    client = make_client(guard=guard)
     guard.store.claim(guard.key("c8"), "killed", 0.05, 60)
     time.sleep(0.1)
     with pytest.raises(DeliveryUnknown, match="stopped before it recorded") as caught:
@@ -167,7 +173,7 @@ def test_an_owner_that_died_leaves_the_key_unknown(
 
 
 def test_the_per_phone_window(store_url: str, make_client: MakeClient, fake: FakeIntercom) -> None:
-    client = make_client(guard=store_url, per_phone_window=0.5)
+    client = make_client(guard=Guard(store_url, per_phone_window=0.5))
     client.create_phone_switch(PHONE)
     with pytest.raises(SendWindowClosed) as closed:
         client.create_phone_switch(PHONE, idempotency_key="w1")
@@ -185,7 +191,7 @@ def test_the_per_phone_window(store_url: str, make_client: MakeClient, fake: Fak
 def test_a_refused_send_reopens_the_window(
     store_url: str, make_client: MakeClient, fake: FakeIntercom
 ) -> None:
-    client = make_client(guard=store_url, per_phone_window=60)
+    client = make_client(guard=Guard(store_url, per_phone_window=60))
     fake.faults.script("sms_failed")
     with pytest.raises(SmsNotSent):
         client.create_phone_switch(PHONE)
@@ -201,13 +207,13 @@ def test_an_unreachable_guard_fails_closed(make_client: MakeClient, fake: FakeIn
 
     url = f"redis://127.0.0.1:{free_port()}/0?timeout=0.5"
     with pytest.raises(GuardUnavailable) as caught:
-        make_client(guard=url).create_phone_switch(PHONE, idempotency_key="f1")
+        make_client(guard=Guard(url)).create_phone_switch(PHONE, idempotency_key="f1")
     assert caught.value.sms_sent is False
     assert caught.value.attempts == 0
     assert "outcome=refused" in str(caught.value)
     assert fake.outbox.total == 0
     with pytest.raises(GuardUnavailable):
-        make_client(guard=url, per_phone_window=10).create_phone_switch(PHONE)
+        make_client(guard=Guard(url, per_phone_window=10)).create_phone_switch(PHONE)
     assert fake.outbox.total == 0
 
 
@@ -218,7 +224,7 @@ def test_fail_open_is_an_explicit_choice(
     from bench.support import free_port
 
     url = f"redis://127.0.0.1:{free_port()}/0?timeout=0.5&fail_open=true"
-    switch = make_client(guard=url).create_phone_switch(PHONE, idempotency_key="f2")
+    switch = make_client(guard=Guard(url)).create_phone_switch(PHONE, idempotency_key="f2")
     assert not switch.replayed
     assert fake.outbox.total == 1
     assert "sending unguarded" in caplog.text
@@ -268,7 +274,7 @@ def test_a_store_failure_after_sending_says_it_was_sent(
 def test_bulk_items_carry_keys(
     store_url: str, make_async_client: Callable[..., AsyncPhoneSwitchClient], fake: FakeIntercom
 ) -> None:
-    client = make_async_client(guard=store_url)
+    client = make_async_client(guard=Guard(store_url))
     items: list[BulkItem] = [
         {"phone": PHONE, "idempotency_key": "b1"},
         {"phone": PHONE, "idempotency_key": "b1"},
@@ -288,47 +294,84 @@ def test_the_guard_comes_from_the_environment(
 ) -> None:
     url = f"sqlite:///{tmp_path}/env.db"
     monkeypatch.setenv(GUARD_VARIABLE, url)
-    make_client().create_phone_switch(PHONE, idempotency_key="e1")
-    assert Guard(url).state("e1").state == "accepted"
+    # The client never reads the variable: the guard package does, when asked.
+    with pytest.raises(ValueError, match="needs a guard"):
+        make_client().create_phone_switch(PHONE, idempotency_key="e1")
+    guard = Guard.from_environment(per_phone_window=60)
+    assert guard.per_phone_window == 60
+    make_client(guard=guard).create_phone_switch(PHONE, idempotency_key="e1")
     monkeypatch.delenv(GUARD_VARIABLE)
     assert Guard(url).state("e1").state == "accepted"
-
-
-def test_the_memory_guard_is_the_default_and_shared_in_the_process(
-    make_client: MakeClient, fake: FakeIntercom
-) -> None:
-    make_client().create_phone_switch(PHONE, idempotency_key="m-default-1")
-    assert make_client().create_phone_switch(PHONE, idempotency_key="m-default-1").replayed
+    with pytest.raises(ValueError, match=GUARD_VARIABLE):
+        Guard.from_environment()
+    assert Guard.from_environment("memory://").url == "memory://"
     assert fake.outbox.total == 1
 
 
-def test_share_rate_budget_needs_redis(make_client: MakeClient) -> None:
+def test_a_key_without_a_guard_is_refused_before_sending(
+    make_client: MakeClient,
+    make_async_client: Callable[..., AsyncPhoneSwitchClient],
+    fake: FakeIntercom,
+) -> None:
+    with pytest.raises(ValueError, match=r"guard=Guard\('memory://'\)"):
+        make_client().create_phone_switch(PHONE, idempotency_key="k")
+    with pytest.raises(ValueError, match="needs a guard"):
+        asyncio.run(make_async_client().create_phone_switch(PHONE, idempotency_key="k"))
+    with pytest.raises(ValueError, match="needs a guard"):
+        make_client().phone_switch_batch([{"phone": PHONE, "idempotency_key": "k"}])
+    with pytest.raises(TypeError, match="Guard"):
+        make_client(guard="memory://")
+    assert fake.outbox.total == 0
+
+
+def test_each_memory_guard_has_its_own_store(make_client: MakeClient, fake: FakeIntercom) -> None:
+    make_client(guard=Guard("memory://")).create_phone_switch(PHONE, idempotency_key="m-1")
+    # Another Guard("memory://") shares nothing with the first: the key is free there.
+    assert not make_client(guard=Guard()).create_phone_switch(PHONE, idempotency_key="m-1").replayed
+    assert fake.outbox.total == 2
+    # A named memory store is shared by the guards of the process that name it.
+    make_client(guard=Guard("memory://shared-by-name")).create_phone_switch(
+        PHONE, idempotency_key="m-2"
+    )
+    again = make_client(guard=Guard("memory://shared-by-name")).create_phone_switch(
+        PHONE, idempotency_key="m-2"
+    )
+    assert again.replayed
+    assert fake.outbox.total == 3
+    Guard("memory://shared-by-name").forget("m-2")
+
+
+def test_share_rate_budget_needs_redis() -> None:
     with pytest.raises(ValueError, match="Redis guard"):
-        make_client(guard="memory://", share_rate_budget=True)
+        Guard("memory://", share_rate_budget=True)
     with pytest.raises(ValueError, match="per_phone_window"):
-        make_client(per_phone_window=0)
+        Guard(per_phone_window=0)
 
 
 def test_each_app_has_its_own_shared_budget(fake: FakeIntercom) -> None:
     pytest.importorskip("redis")
-    url = "redis://127.0.0.1:9/0"  # never contacted: pacers are only made here
+    from intercom_phone_switch._retry import SystemClock
+
+    guard = Guard("redis://127.0.0.1:9/0", share_rate_budget=True)  # never contacted
 
     def budget_key(token: str, base_url: str = "http://fake.invalid") -> str:
-        client = AsyncPhoneSwitchClient(token, base_url=base_url, guard=url, share_rate_budget=True)
-        assert client._budget is not None
-        key: str = client._budget()._keys[0]
+        client = AsyncPhoneSwitchClient(token, base_url=base_url, guard=guard)
+        pacer = guard.pacer(client._pacer_scope(), SystemClock())
+        assert pacer is not None
+        key: str = pacer._keys[0]  # type: ignore[attr-defined]
         assert token not in key
         return key
 
     assert budget_key("token-a") == budget_key("token-a")
     assert budget_key("token-a") != budget_key("token-b")
     assert budget_key("token-a") != budget_key("token-a", "http://other.invalid")
+    assert Guard("redis://127.0.0.1:9/0").pacer("scope", SystemClock()) is None
 
 
 def test_a_malformed_bulk_key_sends_nothing(
     make_async_client: Callable[..., AsyncPhoneSwitchClient], fake: FakeIntercom
 ) -> None:
-    client = make_async_client()
+    client = make_async_client(guard=Guard())
     items: list[BulkItem] = [PHONE, {"phone": OTHER, "idempotency_key": ""}]
     with pytest.raises(ValueError, match="idempotency key"):
         asyncio.run(client.create_phone_switches(items))

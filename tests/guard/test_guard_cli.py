@@ -85,14 +85,38 @@ def test_an_unreachable_guard_exits_1_and_sends_nothing(fake: FakeIntercom) -> N
     assert "Traceback" not in shown.output
 
 
+def test_show_prints_the_record_as_its_call_got_it(fake: FakeIntercom, guard_url: str) -> None:
+    assert send(fake, guard_url, "call-4").exit_code == 0
+    assert send(fake, guard_url, "call-4").exit_code == 0  # a replay: the record stays
+    shown = run(fake, "guard", "show", "call-4", "--guard", guard_url)
+    assert "call-4: accepted" in shown.stdout
+    assert "replayed: False" in shown.stdout
+    assert "replayed: True" not in shown.stdout
+    document = json.loads(
+        run(fake, "guard", "show", "call-4", "--guard", guard_url, "--json").stdout
+    )
+    assert document["outcome"]["replayed"] is False
+    fake.faults.script("drop_after_sms")
+    assert send(fake, guard_url, "call-5").exit_code == 3
+    unknown = json.loads(
+        run(fake, "guard", "show", "call-5", "--guard", guard_url, "--json").stdout
+    )
+    assert unknown["state"] == "unknown"
+    assert (unknown["outcome"]["replayed"], unknown["outcome"]["sms_sent"]) == (False, None)
+
+
 @pytest.mark.parametrize(
     "args",
     [
         ("send", PHONE, "--idempotency-key", "", "--guard", "memory://"),
         ("send", PHONE, "--idempotency-key", "k", "--guard", "ftp://x"),
+        ("send", PHONE, "--idempotency-key", "k", "--guard", "memory://?ttl=inf"),
+        ("send", PHONE, "--idempotency-key", "k"),
         ("guard", "show", "k"),
         ("guard", "show", "k", "--guard", "memory://"),
         ("guard", "show", "k", "--guard", "sqlite://"),
+        ("guard", "show", "k", "--guard", "sqlite:///g.db?foo=1"),
+        ("guard", "forget", "k", "--guard", "sqlite:///g.db?ttl=nan"),
     ],
 )
 def test_usage_errors(fake: FakeIntercom, args: tuple[str, ...]) -> None:

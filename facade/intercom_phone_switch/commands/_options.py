@@ -10,6 +10,9 @@ import click
 
 from intercom_phone_switch._client import REGIONS, TOKEN_VARIABLE
 
+if TYPE_CHECKING:
+    from intercom_phone_switch.guard import Guard
+
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -50,6 +53,27 @@ def guard_url_option(f: _F) -> _F:
         metavar="URL",
         help="The guard's store: memory://, sqlite:///path/guard.db or redis://host:port/db.",
     )(f)
+
+
+def open_guard(url: str | None, *, needed: bool = True) -> Guard | None:
+    """The Guard of ``--guard URL`` (None when no URL is given and none is ``needed``).
+    A URL the guard refuses is a usage error, its message never showing the URL's
+    secrets; a store that cannot be opened (redis-py missing) an error (exit 1)."""
+    from intercom_phone_switch.guard import Guard, StoreError
+
+    if url is None:
+        if not needed:
+            return None
+        raise click.UsageError(
+            "--idempotency-key needs --guard URL (or INTERCOM_PHONE_SWITCH_GUARD): the "
+            "store that remembers the key, shared by every sender"
+        )
+    try:
+        return Guard(url)
+    except (ValueError, TypeError) as error:
+        raise click.UsageError(f"--guard: {error}") from None
+    except StoreError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def guard_options(f: _F) -> _F:

@@ -1,15 +1,19 @@
 """``intercom-phone-switch guard show KEY`` and ``guard forget KEY``: an idempotency key's
 record in the guard's store (state, recorded outcome, time left), and the explicit
-override that deletes it."""
+override that deletes it. Nothing printed shows the guard URL's password or user."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._options import _key, guard_url_option
+from ._options import _key, guard_url_option, open_guard
+
+if TYPE_CHECKING:
+    from intercom_phone_switch._redact import Masker
+    from intercom_phone_switch.guard import Guard
 
 _EXIT = "Exit status: 0 done; 1 the guard's store could not be read or written; 2 usage error."
 
@@ -19,17 +23,16 @@ def guard() -> None:
     """Inspect or forget idempotency keys in a guard's store."""
 
 
-def _open(url: str | None) -> Any:
-    from intercom_phone_switch.guard import Guard
+def _open(url: str | None) -> tuple[Guard, Masker]:
+    from intercom_phone_switch._redact import Masker, url_secrets
 
     if url is None:
         raise click.UsageError("pass --guard URL or set INTERCOM_PHONE_SWITCH_GUARD")
-    if url.startswith("memory:"):
+    if url.lower().startswith("memory:"):
         raise click.UsageError("a memory:// guard lives in one process; name a shared store")
-    try:
-        return Guard(url)
-    except (ValueError, ImportError) as error:
-        raise click.UsageError(str(error)) from None
+    opened = open_guard(url)
+    assert opened is not None
+    return opened, Masker(url_secrets(url))
 
 
 @guard.command(epilog=_EXIT)
@@ -43,11 +46,11 @@ def show(key: str, guard: str | None, as_json: bool) -> None:
     from intercom_phone_switch.errors import PhoneSwitchError
     from intercom_phone_switch.guard import StoreError
 
-    opened = _open(guard)
+    opened, mask = _open(guard)
     try:
         state = opened.state(key)
     except StoreError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(mask(str(error))) from None
     finally:
         opened.close()
     outcome: dict[str, Any] | None = None
@@ -57,15 +60,19 @@ def show(key: str, guard: str | None, as_json: bool) -> None:
             "error": type(failure).__name__,
             "message": failure.message,
             "status": failure.status,
+            "sms_sent": failure.sms_sent,
+            "replayed": failure.replayed,
         }
     elif state.outcome is not None:
         outcome = attrs.asdict(state.outcome)
     expires = None if state.expires_in is None else round(state.expires_in, 1)
     document = {"key": key, "state": state.state, "expires_in": expires, "outcome": outcome}
     if as_json:
-        click.echo(json.dumps(document, sort_keys=True))
+        click.echo(mask(json.dumps(document, sort_keys=True)))
         return
-    click.echo(f"{key}: {state.state}" + ("" if expires is None else f" (expires in {expires} s)"))
+    click.echo(
+        mask(f"{key}: {state.state}" + ("" if expires is None else f" (expires in {expires} s)"))
+    )
     meaning = {
         "free": "no record: the next send with this key sends.",
         "pending": "a call holds the key and is sending.",
@@ -78,7 +85,7 @@ def show(key: str, guard: str | None, as_json: bool) -> None:
     if outcome is not None:
         for name, value in outcome.items():
             if value is not None and name != "rate_limit":
-                click.echo(f"  {name}: {value}")
+                click.echo(mask(f"  {name}: {value}"))
 
 
 @guard.command(epilog=_EXIT)
@@ -92,11 +99,11 @@ def forget(key: str, guard: str | None) -> None:
     """
     from intercom_phone_switch.guard import StoreError
 
-    opened = _open(guard)
+    opened, mask = _open(guard)
     try:
         found = opened.forget(key)
     except StoreError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(mask(str(error))) from None
     finally:
         opened.close()
-    click.echo(f"{key}: {'forgotten' if found else 'had no record'}")
+    click.echo(mask(f"{key}: {'forgotten' if found else 'had no record'}"))

@@ -16,6 +16,7 @@ Exit status (``Exit``), chosen so that a script may send again only on 1:
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
 import math
@@ -31,6 +32,7 @@ from ._options import (
     check_token,
     guard_options,
     intercom_version_option,
+    open_guard,
     region_option,
     token_option,
 )
@@ -165,6 +167,7 @@ def send(
     output = Output([token])
     # An embedding program (or a test) may hand over its own httpx.Client as ctx.obj.
     options: dict[str, Any] = ctx.obj if isinstance(ctx.obj, dict) else {}
+    opened = open_guard(guard, needed=idempotency_key is not None)
     try:
         client = PhoneSwitchClient(
             token,
@@ -172,11 +175,13 @@ def send(
             region=region,  # type: ignore[arg-type]
             base_url=base_url,
             http_client=options.get("http_client"),
-            guard=guard,
+            guard=opened,
         )
-    except (PhoneSwitchError, ValueError, TypeError) as error:  # a bad --base-url, --guard
+    except (PhoneSwitchError, ValueError, TypeError) as error:  # a bad --base-url
+        if opened is not None:
+            opened.close()
         raise click.UsageError(output.text(getattr(error, "message", error))) from None
-    with output.library_logs(), client:
+    with output.library_logs(), client, opened or contextlib.nullcontext():
         try:
             switch = client.create_phone_switch(phone, custom, idempotency_key=idempotency_key)
         except KeyboardInterrupt:

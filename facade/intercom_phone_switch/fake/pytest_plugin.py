@@ -5,8 +5,12 @@ test suite:
 
 - ``fake_intercom``: a fresh FakeIntercom for each test; override
   ``fake_intercom_options`` to pass it settings (tokens, rate_limit, ...).
+- ``fake_intercom_guard``: a fresh idempotency guard for each test (``Guard("memory://")``,
+  a store of its own: no test sees another test's keys); override it to use another.
 - ``fake_intercom_client``: a PhoneSwitchClient already pointed at it, made with
-  ``fake_intercom_client_options`` (override it to choose the version, retries...). Its
+  ``fake_intercom_client_options`` (override it to choose the version, retries...) and
+  given ``fake_intercom_guard``, so ``idempotency_key=`` works (unless the options give
+  their own ``guard``). Its
   httpx client calls the fake in-process (``FakeTransport``: the app runs on a private event loop
   thread), so no port is opened, nothing can collide, and injected faults, timeouts and
   dropped connections reach the client as the same httpx errors a network gives.
@@ -27,6 +31,7 @@ import pytest
 
 if TYPE_CHECKING:
     from intercom_phone_switch import AsyncPhoneSwitchClient, PhoneSwitchClient
+    from intercom_phone_switch.guard import Guard
 
     from ._app import FakeIntercom
     from ._server import FakeServer
@@ -54,22 +59,40 @@ def fake_intercom_client_options() -> dict[str, Any]:
 
 
 @pytest.fixture
+def fake_intercom_guard() -> Iterator[Guard]:
+    """The idempotency guard of the fixture clients: a fresh memory guard for each test
+    (a store of its own, so a key one test used is free in the next); closed afterwards.
+    Override it to give the clients another guard (a SQLite file in ``tmp_path``, say)."""
+    from intercom_phone_switch.guard import Guard
+
+    with Guard("memory://") as guard:
+        yield guard
+
+
+@pytest.fixture
 def fake_intercom_client(
-    fake_intercom: FakeIntercom, fake_intercom_client_options: dict[str, Any]
+    fake_intercom: FakeIntercom,
+    fake_intercom_client_options: dict[str, Any],
+    fake_intercom_guard: Guard,
 ) -> Iterator[PhoneSwitchClient]:
-    """A PhoneSwitchClient calling ``fake_intercom`` in-process, with a token it accepts."""
+    """A PhoneSwitchClient calling ``fake_intercom`` in-process, with a token it accepts
+    and the test's ``fake_intercom_guard``."""
     from ._clients import fake_client
 
-    with fake_client(fake_intercom, **fake_intercom_client_options) as client:
+    options = {"guard": fake_intercom_guard, **fake_intercom_client_options}
+    with fake_client(fake_intercom, **options) as client:
         yield client
 
 
 @pytest.fixture
 def fake_intercom_async_client(
-    fake_intercom: FakeIntercom, fake_intercom_client_options: dict[str, Any]
+    fake_intercom: FakeIntercom,
+    fake_intercom_client_options: dict[str, Any],
+    fake_intercom_guard: Guard,
 ) -> Iterator[AsyncPhoneSwitchClient]:
-    """An AsyncPhoneSwitchClient calling ``fake_intercom`` in-process. It binds to no event
-    loop until used, so any async test runner can await it; it is closed afterwards."""
+    """An AsyncPhoneSwitchClient calling ``fake_intercom`` in-process, with the test's
+    ``fake_intercom_guard``. It binds to no event loop until used, so any async test
+    runner can await it; it is closed afterwards."""
     import asyncio
 
     import httpx
@@ -78,7 +101,7 @@ def fake_intercom_async_client(
 
     from ._clients import BASE_URL
 
-    options = dict(fake_intercom_client_options)
+    options = {"guard": fake_intercom_guard, **fake_intercom_client_options}
     token = options.pop("token", None) or fake_intercom.token
     http = httpx.AsyncClient(transport=fake_intercom.async_transport())
     client = AsyncPhoneSwitchClient(token, base_url=BASE_URL, http_client=http, **options)

@@ -6,14 +6,16 @@ but the view of the window lives in Redis: one hash per app with the last limit,
 remaining and reset any process saw, and a sorted set of the requests in flight in every
 process. Each entry of that set expires on its own, so a killed process frees its share
 after ``flight_timeout`` seconds. Both transitions are Lua scripts, so they are atomic.
+The budget's scope (which app on which server) is the client's to name: a digest of its
+server and token, never the token itself.
 The reset is Intercom's clock read against this machine's: keep the machines on NTP.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import hashlib
+import threading
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -27,7 +29,7 @@ from ._errors import GuardUnavailable
 from ._redis import RedisStore
 from ._store import StoreError
 
-__all__ = ["SharedPacer", "scope_of"]
+__all__ = ["SharedPacer", "SharedThreadPacer"]
 
 ACQUIRE = """
 local now = tonumber(ARGV[1])
@@ -70,15 +72,8 @@ return 1
 _POLL = 0.005
 
 
-def scope_of(base_url: str, token: str) -> str:
-    """Which budget a client spends: its server and app (a digest of the token, never
-    the token itself)."""
-    digest = hashlib.sha256(f"{base_url}\0{token}".encode()).hexdigest()[:24]
-    return digest
-
-
-class SharedPacer:
-    """The Pacer interface (acquire, release, waited) on a budget kept in Redis."""
+class _Shared:
+    """What the async and the thread pacer share: the scripts, the keys, the release."""
 
     def __init__(
         self,
@@ -97,13 +92,14 @@ class SharedPacer:
         self._acquire = store.script(ACQUIRE)
         self._release = store.script(RELEASE)
         self._fail_open = fail_open
+        self._lock = threading.Lock()
         self._mine: list[str] = []
         #: Seconds spent waiting for windows to reset, in total.
         self.waited = 0.0
         self._latest: RateLimit | None = None
 
     def __repr__(self) -> str:
-        return f"<SharedPacer {self._keys[0]} in_flight_here={len(self._mine)}>"
+        return f"<{type(self).__name__} {self._keys[0]} in_flight_here={len(self._mine)}>"
 
     def _run(self, script: str, args: list[object]) -> Any:
         return self._store.run(script, self._keys, args)
@@ -113,39 +109,40 @@ class SharedPacer:
         """What the latest answer this process saw said about the rate limit."""
         return self._latest
 
-    async def acquire(self, until: float | None = None) -> bool:
-        """Wait until the shared window has room for one more request and take it (True),
-        or answer False at once when that wait would end after ``until`` (monotonic)."""
-        token = uuid.uuid4().hex
-        while True:
-            now = self._clock.time()
-            try:
-                answer = await asyncio.to_thread(
-                    self._run, self._acquire, [repr(now), token, self._flight_timeout]
-                )
-            except StoreError as error:
-                if self._fail_open:
-                    return True  # unpaced: fail_open was chosen
-                raise GuardUnavailable(
-                    f"The shared rate budget could not be read, so nothing was sent: {error}"
-                ) from None
-            wait = min(float(answer), MAX_WINDOW_WAIT)
-            if wait == 0:
+    def _try(self, token: str) -> float | None:
+        """One attempt at taking room: None when taken (or unpaced, with fail_open),
+        else the seconds to wait (negative: the budget is in flight, poll)."""
+        try:
+            answer = self._run(
+                self._acquire, [repr(self._clock.time()), token, self._flight_timeout]
+            )
+        except StoreError as error:
+            if self._fail_open:
+                return None  # unpaced: fail_open was chosen
+            raise GuardUnavailable(
+                f"The shared rate budget could not be read, so nothing was sent: {error}"
+            ) from None
+        wait = min(float(answer), MAX_WINDOW_WAIT)
+        if wait == 0:
+            with self._lock:
                 self._mine.append(token)
-                return True
-            pause = _POLL if wait < 0 else wait  # < 0: the budget is in flight
-            if until is not None and self._clock.monotonic() + pause > until:
-                return False
-            if wait < 0:
-                await asyncio.sleep(_POLL)
-            else:
-                self.waited += wait
-                await self._clock.async_sleep(wait)
+            return None
+        return wait
+
+    def _pause(self, wait: float, until: float | None) -> float | None:
+        """How long to sleep before trying again, or None when that ends after ``until``."""
+        pause = _POLL if wait < 0 else wait
+        if until is not None and self._clock.monotonic() + pause > until:
+            return None
+        if wait >= 0:
+            self.waited += wait
+        return pause
 
     def release(self, answer: Mapping[str, str] | RateLimit | None) -> None:
         """A request taken with ``acquire`` finished; ``answer`` is its headers (None: no
         answer came). Never raises: an entry that cannot be released expires on its own."""
-        token = self._mine.pop() if self._mine else ""
+        with self._lock:
+            token = self._mine.pop() if self._mine else ""
         reading = read_rate_limit(answer)
         known = RateLimit() if reading is None else reading.rate_limit()
         if reading is not None:
@@ -153,6 +150,48 @@ class SharedPacer:
         args = ["" if value is None else value for value in known_values(known)]
         with contextlib.suppress(StoreError):
             self._run(self._release, [token, *args])
+
+
+class SharedPacer(_Shared):
+    """The bulk call's Pacer (acquire, release, latest) on a budget kept in Redis."""
+
+    async def acquire(self, until: float | None = None) -> bool:
+        """Wait until the shared window has room for one more request and take it (True),
+        or answer False at once when that wait would end after ``until`` (monotonic)."""
+        import asyncio
+
+        token = uuid.uuid4().hex
+        while True:
+            wait = await asyncio.to_thread(self._try, token)
+            if wait is None:
+                return True
+            pause = self._pause(wait, until)
+            if pause is None:
+                return False
+            if wait < 0:
+                await asyncio.sleep(pause)
+            else:
+                await self._clock.async_sleep(pause)
+
+
+class SharedThreadPacer(_Shared):
+    """The same budget for the threads of a synchronous bulk call."""
+
+    def acquire(self, until: float | None = None) -> bool:
+        """Wait until the shared window has room and take it (True), or False at once
+        when that wait would end after ``until`` (monotonic)."""
+        token = uuid.uuid4().hex
+        while True:
+            wait = self._try(token)
+            if wait is None:
+                return True
+            pause = self._pause(wait, until)
+            if pause is None:
+                return False
+            if wait < 0:
+                time.sleep(pause)
+            else:
+                self._clock.sleep(pause)
 
 
 def known_values(limit: RateLimit) -> tuple[int | None, int | None, int | None]:

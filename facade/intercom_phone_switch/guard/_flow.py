@@ -1,8 +1,19 @@
-"""One guarded send: claim the key (and the number's window), send, record the outcome.
+"""One guarded call: claim the key (and the number's window), send, record the outcome.
 
 The steps run on the store, so the sync client runs them in line and the async client in
 a worker thread when the store does I/O. A call that finds its key pending polls the
 store until the other call records an outcome, up to its own deadline.
+
+A claim lives as long as its call. Its lease is the call's deadline (``call.deadline``,
+by which the client guarantees the call has ended) plus a margin; a call without a
+deadline gets a short lease that a heartbeat (a thread for the sync client, a task for
+the async one) renews while the call runs. The TTL only says how long an outcome is
+remembered once recorded.
+
+Whatever stops a call, it leaves nothing pending: stopped while it waits or claims (a
+cancellation, an interrupt, a failing store), the claims it may have made are released
+(nothing was sent); stopped while it sends, ``call.outcome()`` says what it did by then:
+REFUSED releases the claims, anything else is recorded.
 """
 
 from __future__ import annotations
@@ -11,30 +22,38 @@ import itertools
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from intercom_phone_switch._http import Token
 from intercom_phone_switch._outcome import Outcome
-from intercom_phone_switch._retry import Clock
 from intercom_phone_switch.errors import PhoneSwitchError
 from intercom_phone_switch.results import PhoneSwitch
 
-from ._environment import environment_guard, wanted
 from ._errors import GuardUnavailable, KeyInFlight, SendWindowClosed
 from ._guard import Guard, check_key
-from ._payload import load, payload, state_of
-from ._store import Record, StoreError
+from ._payload import load, payload, state_of, stopped
+from ._store import Payload, Record, StoreError
 
-__all__ = ["Binding", "bind"]
+if TYPE_CHECKING:
+    import asyncio
+
+    from intercom_phone_switch._hooks import CallInfo
+
+__all__ = ["LEASE_MARGIN", "run", "run_async"]
 
 logger = logging.getLogger("intercom_phone_switch.guard")
 
+_T = TypeVar("_T")
 _HOST = socket.gethostname()
 _FIRST_POLL = 0.005
 _LAST_POLL = 0.2
+#: Seconds a claim bounded by its call's deadline holds beyond it: the time to record the
+#: outcome, and the clocks of the store and of this machine drifting apart.
+LEASE_MARGIN = 5.0
 
 #: What a step asks for: send now, wait this many seconds, or this outcome (replayed).
 _SEND = "send"
@@ -54,125 +73,69 @@ def _owner() -> str:
     return f"{_prefix[1]}:{next(_calls)}"
 
 
-class Binding:
-    """A guard as one client uses it: its send window, lease and wait bound."""
-
-    __slots__ = ("guard", "lease", "owned", "wait", "window")
-
-    def __init__(
-        self,
-        guard: Guard,
-        window: float | None,
-        lease: float,
-        wait: float | None,
-        *,
-        owned: bool = False,
-    ) -> None:
-        self.guard = guard
-        #: Whether the client opened the guard (from a URL) and so closes it.
-        self.owned = owned
-        self.window = window
-        #: How long a pending claim holds before it counts as its owner's death.
-        self.lease = lease
-        #: How long a call waits for another call holding its key.
-        self.wait = wait
-
-    def send(
-        self, phone: str, key: str | None, version: str, deliver: Callable[[], PhoneSwitch]
-    ) -> PhoneSwitch:
-        if key is None and self.window is None:
-            return deliver()
-        flow = _Flow(self, phone, key, version)
-        while True:
-            step = flow.step()
-            if step is _SEND:
-                break
-            if isinstance(step, float):
-                time.sleep(step)
-                continue
-            return flow.replay(step)
-        try:
-            outcome: PhoneSwitch = deliver()
-        except BaseException as error:
-            flow.settle(error)
-            raise
-        flow.settle(outcome)
-        return outcome
-
-    async def send_async(
-        self,
-        phone: str,
-        key: str | None,
-        version: str,
-        deliver: Callable[[], Awaitable[PhoneSwitch]],
-    ) -> PhoneSwitch:
-        if key is None and self.window is None:
-            return await deliver()
-        import asyncio  # here, not at the top: a sync client never loads asyncio
-
-        flow = _Flow(self, phone, key, version)
-        blocking = self.guard.store.blocking
-        while True:
-            step = await asyncio.to_thread(flow.step) if blocking else flow.step()
-            if step is _SEND:
-                break
-            if isinstance(step, float):
-                await asyncio.sleep(step)
-                continue
-            return flow.replay(step)
-        try:
-            outcome = await deliver()
-        except BaseException as error:
-            if blocking:
-                await asyncio.shield(asyncio.to_thread(flow.settle, error))
-            else:
-                flow.settle(error)
-            raise
-        if blocking:
-            await asyncio.to_thread(flow.settle, outcome)
-        else:
-            flow.settle(outcome)
-        return outcome
-
-
 class _Flow:
     """The claims of one call, and what it does with what it finds."""
 
     __slots__ = (
         "awaited",
-        "binding",
-        "claimed_key",
-        "claimed_phone",
+        "call",
+        "claimed",
         "ends",
+        "guard",
         "key",
         "owner",
-        "phone",
+        "phone_key",
         "poll",
-        "unguarded",
-        "version",
+        "renewing",
+        "tried",
     )
 
-    def __init__(self, binding: Binding, phone: str, key: str | None, version: str) -> None:
-        self.binding = binding
-        self.phone = phone
-        self.key = None if key is None else binding.guard.key(check_key(key))
-        self.version = version
+    def __init__(self, guard: Guard, call: CallInfo) -> None:
+        self.guard = guard
+        self.call = call
+        key = call.key
+        self.key = None if key is None else guard.key(check_key(key))
+        self.phone_key = None if guard.per_phone_window is None else guard.phone_key(call.phone)
         self.owner = _owner()
-        self.claimed_key = False
-        self.claimed_phone = False
-        self.unguarded = False
+        #: The store keys this call has claimed, and those it asked for (a claim that was
+        #: interrupted may have gone through: those are released when the call stops).
+        self.claimed: list[str] = []
+        self.tried: list[str] = []
+        #: Whether the claims hold a short lease that must be renewed (no deadline).
+        self.renewing = False
         self.awaited: str | None = None
-        wait = binding.wait
-        self.ends = None if wait is None else time.monotonic() + wait
+        #: How long a call waits for another call holding its key: its own deadline.
+        self.ends = call.deadline
         self.poll = _FIRST_POLL
+
+    @property
+    def guarded(self) -> bool:
+        return self.key is not None or self.phone_key is not None
+
+    def _lease(self) -> float:
+        """The lease of a claim made now: up to the call's deadline (plus a margin), or
+        the guard's renewable lease when the call has none."""
+        deadline = self.call.deadline
+        if deadline is None:
+            self.renewing = True
+            return self.guard.lease
+        return max(0.0, deadline - time.monotonic()) + LEASE_MARGIN
+
+    def _claim(self, store_key: str, ttl: float) -> Record | None:
+        lease = self._lease()
+        if store_key not in self.tried:
+            self.tried.append(store_key)
+        found = self.guard.store.claim(store_key, self.owner, lease, max(ttl, lease))
+        if found is None:
+            self.claimed.append(store_key)
+        return found
 
     def step(self) -> object:
         """_SEND, seconds to wait, or the outcome to return or raise instead of sending."""
-        binding = self.binding
-        guard = binding.guard
+        guard = self.guard
         store = guard.store
         try:
-            if self.key is not None and not self.claimed_key:
+            if self.key is not None and self.key not in self.claimed:
                 if self.awaited is not None:
                     found = store.get(self.key)
                     if (
@@ -183,43 +146,37 @@ class _Flow:
                         return found  # the call we waited for was refused: so are we
                     if found is not None and found.state == "pending":
                         return self._wait(found)
-                found = store.claim(self.key, self.owner, binding.lease, guard.ttl)
+                found = self._claim(self.key, guard.ttl)
                 if found is not None:
                     if found.state == "pending":
                         return self._wait(found)
                     return found
-                self.claimed_key = True
-            if binding.window is not None and not self.claimed_phone:
-                window = binding.window
-                taken = store.claim(
-                    guard.phone_key(self.phone),
-                    self.owner,
-                    binding.lease,
-                    max(binding.lease, window),
-                )
+            window = guard.per_phone_window
+            phone_key = self.phone_key
+            if phone_key is not None and window is not None and phone_key not in self.claimed:
+                taken = self._claim(phone_key, window)
                 if taken is not None:
                     closed = SendWindowClosed(
-                        f"{self.phone} got a phone switch less than {window:g} s ago, or one"
-                        " is being sent; nothing was sent.",
-                        phone=self.phone,
+                        f"{self.call.phone} got a phone switch less than {window:g} s ago,"
+                        " or one is being sent; nothing was sent.",
+                        phone=self.call.phone,
                         window=window,
                         retry_after=taken.expires_in,
-                        version=self.version,
+                        version=self.call.version,
                     )
                     self._finish_key(closed)
                     return closed
-                self.claimed_phone = True
         except StoreError as error:
             if guard.fail_open:
+                # What was claimed stays claimed, and is recorded if the store comes back.
                 logger.warning(
-                    "guard %s unavailable (%s); sending unguarded (fail_open)", store.url, error
+                    "guard %s unavailable (%s); sending unguarded (fail_open)", guard.url, error
                 )
-                self.unguarded = True
                 return _SEND
-            self._abandon()
+            self.abandon()
             raise GuardUnavailable(
                 f"The guard could not claim the key, so nothing was sent: {error}",
-                version=self.version,
+                version=self.call.version,
             ) from None
         return _SEND
 
@@ -227,8 +184,7 @@ class _Flow:
         self.awaited = found.owner
         now = time.monotonic()
         if self.ends is not None and now >= self.ends:
-            error = KeyInFlight(version=self.version)
-            return error
+            return KeyInFlight(version=self.call.version)
         wait = self.poll
         self.poll = min(_LAST_POLL, self.poll * 1.5)
         return wait if self.ends is None else min(wait, max(0.0, self.ends - now))
@@ -241,128 +197,257 @@ class _Flow:
         switch: PhoneSwitch = outcome
         return switch
 
-    def _abandon(self) -> None:
-        """Best effort, after a store failure before sending: free what was claimed."""
-        store = self.binding.guard.store
-        try:
-            if self.claimed_phone:
-                store.release(self.binding.guard.phone_key(self.phone), self.owner)
-            if self.claimed_key and self.key is not None:
-                store.release(self.key, self.owner)
-        except StoreError:
-            pass  # the claims stay pending; their lease runs out, and they read as unknown
+    def abandon(self) -> None:
+        """Best effort, when the call stops before sending: free what it claimed, or may
+        have claimed (a claim cut short may have gone through). Never raises."""
+        store = self.guard.store
+        for store_key in reversed(self.tried):
+            try:
+                store.release(store_key, self.owner)
+            except StoreError as error:
+                # The claim stays pending; its lease runs out, and it reads as unknown.
+                logger.warning(
+                    "guard %s: a claim could not be released (%s)", self.guard.url, error
+                )
+        self.tried.clear()
+        self.claimed.clear()
+
+    def renew(self) -> None:
+        """Extend the claims' lease (a call without a deadline, still sending)."""
+        store = self.guard.store
+        for store_key in self.claimed:
+            store.renew(store_key, self.owner, self.guard.lease)
 
     def _finish_key(self, outcome: PhoneSwitchError) -> None:
-        if self.claimed_key and self.key is not None:
-            guard = self.binding.guard
+        if self.key is not None and self.key in self.claimed:
+            guard = self.guard
             guard.store.finish(self.key, self.owner, "refused", payload(outcome), guard.ttl)
+            self.claimed.remove(self.key)
+            self.tried.remove(self.key)
 
-    def settle(self, outcome: PhoneSwitch | BaseException) -> None:
-        """Record the outcome; raises GuardUnavailable (fail closed) if the store fails."""
-        if self.unguarded:
-            return
-        binding = self.binding
-        guard = binding.guard
+    def _record(self, outcome: Outcome, recorded: Payload) -> None:
+        """Record ``outcome`` for every claim: REFUSED frees the window (and keeps the
+        refusal on the key, which is free again); anything else closes both."""
+        guard = self.guard
         store = guard.store
         state = state_of(outcome)
+        if self.key is not None and self.key in self.claimed:
+            store.finish(self.key, self.owner, state, recorded, guard.ttl)
+        window = guard.per_phone_window
+        if self.phone_key is not None and self.phone_key in self.claimed and window is not None:
+            if outcome is Outcome.REFUSED:
+                store.release(self.phone_key, self.owner)
+            else:
+                store.finish(self.phone_key, self.owner, state, "", window)
+
+    def settle(self, result: PhoneSwitch | PhoneSwitchError) -> None:
+        """Record what ``deliver`` returned or raised; GuardUnavailable (fail closed)
+        when the store fails."""
+        if isinstance(result, PhoneSwitch):
+            outcome = Outcome.ACCEPTED
+        else:
+            # The worst of the error's and the call's: an earlier attempt that may have
+            # sent outweighs a later refusal.
+            outcome = result.outcome.worst(self.call.outcome())
         try:
-            if self.claimed_key and self.key is not None:
-                store.finish(self.key, self.owner, state, payload(outcome), guard.ttl)
-            if self.claimed_phone and binding.window is not None:
-                phone_key = guard.phone_key(self.phone)
-                if state == "refused":
-                    store.release(phone_key, self.owner)
-                else:
-                    store.finish(phone_key, self.owner, state, "", binding.window)
+            self._record(outcome, payload(result))
         except StoreError as error:
-            if guard.fail_open:
+            if self.guard.fail_open:
                 logger.warning(
                     "guard %s unavailable (%s); outcome %s not recorded (fail_open)",
-                    store.url,
+                    self.guard.url,
                     error,
-                    state,
+                    outcome.value,
                 )
                 return
-            if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
-                return  # a cancellation or interrupt: it is re-raised as it is
-            recorded = outcome if isinstance(outcome, (PhoneSwitch, PhoneSwitchError)) else None
             raise GuardUnavailable(
-                f"The guard could not record the outcome ({state}): {error}",
-                outcome=Outcome(state),
-                recorded=recorded,
-                version=self.version,
+                f"The guard could not record the outcome ({outcome.value}): {error}",
+                outcome=outcome,
+                recorded=result,
+                version=self.call.version,
             ) from None
 
-
-def bind(
-    guard: Guard | str | None,
-    per_phone_window: float | None,
-    deadline: float | None,
-    read_timeout: float | None,
-    *,
-    default: bool = False,
-) -> Binding | None:
-    """The client's binding: None when it has neither a guard nor a window (nor a guard in
-    the environment), unless ``default`` (a call with an idempotency key needs one)."""
-    if per_phone_window is not None and not per_phone_window > 0:
-        raise ValueError("per_phone_window must be None or above 0 seconds")
-    if not (default or wanted(guard, per_phone_window)):
-        return None
-    if guard is None:
-        guard = environment_guard()
-    owned = not isinstance(guard, Guard)
-    if not isinstance(guard, Guard):
-        guard = Guard(guard)
-    # A live call takes at most its deadline plus one attempt's read timeout; a claim
-    # held longer than that belongs to a call that stopped.
-    if deadline is None:
-        lease = guard.ttl
-    else:
-        lease = min(guard.ttl, deadline + (30.0 if read_timeout is None else read_timeout) + 5.0)
-    return Binding(guard, per_phone_window, lease, deadline, owned=owned)
+    def settle_stopped(self, error: BaseException) -> None:
+        """``deliver`` was stopped by ``error`` (a cancellation, an interrupt, a bug): keep
+        what the call did by then. Never raises: ``error`` is what the caller gets."""
+        outcome = self.call.outcome()
+        try:
+            if outcome is Outcome.REFUSED:
+                self.abandon()  # nothing was sent: the key and the window are free
+            else:
+                self._record(outcome, stopped(error, outcome, self.call.version))
+        except StoreError as failure:
+            logger.warning(
+                "guard %s: the outcome (%s) of a call stopped by %s was not recorded (%s)",
+                self.guard.url,
+                outcome.value,
+                type(error).__name__,
+                failure,
+            )
 
 
-def key_of(item: object) -> str | None:
-    """The idempotency key of a bulk item: a mapping's "idempotency_key", if any."""
-    if isinstance(item, Mapping):
-        key = item.get("idempotency_key")
-        if key is None:
-            return None
-        return check_key(str(key) if isinstance(key, int) and not isinstance(key, bool) else key)
-    return None
+# -- the synchronous client --------------------------------------------------------------
+class _Heartbeat:
+    """Renews a flow's claims from a thread while its call runs (no deadline)."""
 
-
-def budget(
-    binding: Binding | None,
-    share: bool,
-    base_url: str,
-    token: Token,
-    clock: Clock | None,
-) -> Callable[[], Any] | None:
-    """A maker of shared pacers for the bulk calls of a client with share_rate_budget, or
-    None (each bulk call paces on its own)."""
-    if not share:
-        return None
-    from ._redis import RedisStore
-
-    store = None if binding is None else binding.guard.store
-    if not isinstance(store, RedisStore):
-        raise ValueError("share_rate_budget needs a Redis guard: guard='redis://...'")
-    from intercom_phone_switch._retry import SystemClock
-
-    from ._budget import SharedPacer, scope_of
-
-    scope = scope_of(base_url, token.authorization)
-    assert binding is not None
-    guard = binding.guard
-
-    def make() -> SharedPacer:
-        return SharedPacer(
-            store,
-            scope,
-            clock or SystemClock(),
-            namespace=guard.namespace,
-            fail_open=guard.fail_open,
+    def __init__(self, flow: _Flow) -> None:
+        self._flow = flow
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, name="phone-switch-guard-lease", daemon=True
         )
+        self._thread.start()
 
-    return make
+    def _beat(self) -> None:
+        flow = self._flow
+        while not self._stopped.wait(flow.guard.lease / 3):
+            try:
+                flow.renew()
+            except StoreError as error:
+                logger.warning("guard %s: a lease could not be renewed (%s)", flow.guard.url, error)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        # At most one renewal is under way, bounded by the store's own timeouts.
+        self._thread.join(timeout=max(5.0, self._flow.guard.lease))
+
+
+def run(guard: Guard, call: CallInfo, deliver: Callable[[], PhoneSwitch]) -> PhoneSwitch:
+    flow = _Flow(guard, call)
+    if not flow.guarded:
+        return deliver()
+    try:
+        while True:
+            step = flow.step()
+            if isinstance(step, float):
+                time.sleep(step)
+                continue
+            break
+    except BaseException:
+        flow.abandon()  # interrupted while waiting or claiming: nothing was sent
+        raise
+    if step is not _SEND:
+        return flow.replay(step)
+    heartbeat = _Heartbeat(flow) if flow.renewing and flow.claimed else None
+    try:
+        result = deliver()
+    except PhoneSwitchError as error:
+        _stop(heartbeat)
+        flow.settle(error)
+        raise
+    except BaseException as error:
+        _stop(heartbeat)
+        flow.settle_stopped(error)
+        raise
+    _stop(heartbeat)
+    flow.settle(result)
+    return result
+
+
+def _stop(heartbeat: _Heartbeat | None) -> None:
+    if heartbeat is not None:
+        heartbeat.stop()
+
+
+# -- the async client --------------------------------------------------------------------
+async def _through(blocking: bool, function: Callable[[], _T]) -> _T:
+    """``function()`` on the store: in a worker thread when the store blocks. A task
+    cancelled meanwhile still waits for the thread to end (so that what it did can be
+    undone), then takes its cancellation."""
+    if not blocking:
+        return function()
+    import asyncio
+
+    work = asyncio.ensure_future(asyncio.to_thread(function))
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        await _wait_out(work)
+        raise
+
+
+async def _wait_out(work: asyncio.Future[Any]) -> None:
+    """Wait until ``work`` is done, however often this task is cancelled meanwhile (each
+    wait is bounded by the store's own timeouts); its result is dropped."""
+    import asyncio
+
+    while not work.done():
+        try:
+            await asyncio.wait([work])
+        except asyncio.CancelledError:
+            continue
+    if not work.cancelled():
+        work.exception()  # retrieved: no "never retrieved" warning
+
+
+async def _renew_forever(flow: _Flow, blocking: bool) -> None:
+    import asyncio
+
+    while True:
+        await asyncio.sleep(flow.guard.lease / 3)
+        try:
+            await _through(blocking, flow.renew)
+        except StoreError as error:
+            logger.warning("guard %s: a lease could not be renewed (%s)", flow.guard.url, error)
+
+
+async def run_async(
+    guard: Guard, call: CallInfo, deliver: Callable[[], Awaitable[PhoneSwitch]]
+) -> PhoneSwitch:
+    flow = _Flow(guard, call)
+    if not flow.guarded:
+        return await deliver()
+    import asyncio  # here, not at the top: a sync client never loads asyncio
+
+    blocking = guard.store.blocking
+    try:
+        while True:
+            step = await _through(blocking, flow.step)
+            if isinstance(step, float):
+                await asyncio.sleep(step)
+                continue
+            break
+    except BaseException:
+        # Cancelled while waiting or claiming (the claim's thread has ended): free what
+        # it may have claimed, even if cancelled again meanwhile.
+        await _wait_out(asyncio.ensure_future(_through(blocking, flow.abandon)))
+        raise
+    if step is not _SEND:
+        return flow.replay(step)
+    renewal = (
+        asyncio.ensure_future(_renew_forever(flow, blocking))
+        if flow.renewing and flow.claimed
+        else None
+    )
+    try:
+        result = await deliver()
+    except PhoneSwitchError as error:
+        await _cancel(renewal)
+        await _record(blocking, partial(flow.settle, error))
+        raise
+    except BaseException as error:
+        await _cancel(renewal)
+        await _record(blocking, partial(flow.settle_stopped, error))
+        raise
+    await _cancel(renewal)
+    await _record(blocking, lambda: flow.settle(result))
+    return result
+
+
+async def _cancel(renewal: asyncio.Future[None] | None) -> None:
+    if renewal is not None:
+        renewal.cancel()
+        await _wait_out(renewal)
+
+
+async def _record(blocking: bool, settle: Callable[[], None]) -> None:
+    """Record the outcome, to the end even if this task is cancelled meanwhile; then the
+    cancellation (or the store's failure) is raised."""
+    import asyncio
+
+    work = asyncio.ensure_future(_through(blocking, settle))
+    try:
+        await asyncio.shield(work)
+    except asyncio.CancelledError:
+        await _wait_out(work)
+        raise

@@ -1,4 +1,8 @@
-"""The memory store: one process, no I/O. The default."""
+"""The memory store: one process, no I/O.
+
+Each ``Guard("memory://")`` has a store of its own; ``memory://NAME`` names a store that
+every guard of the process opened with that name shares.
+"""
 
 from __future__ import annotations
 
@@ -75,6 +79,15 @@ class MemoryStore:
             del self._records[key]
             return True
 
+    def renew(self, key: str, owner: str, lease: float) -> bool:
+        with self._lock:
+            found = self._records.get(key)
+            if found is None or found[0] != "pending" or found[1] != owner:
+                return False
+            ends = time.monotonic() + lease
+            self._records[key] = (found[0], owner, found[2], ends, max(found[4], ends))
+            return True
+
     def get(self, key: str) -> Record | None:
         with self._lock:
             return self._read(key, time.monotonic())
@@ -91,8 +104,8 @@ _shared: dict[str, MemoryStore] = {}
 _shared_lock = threading.Lock()
 
 
-def shared(name: str = "") -> MemoryStore:
-    """The process's memory store of that name: every client of the process shares it."""
+def shared(name: str) -> MemoryStore:
+    """The process's memory store of that name, shared by every guard opened with it."""
     with _shared_lock:
         store = _shared.get(name)
         if store is None:

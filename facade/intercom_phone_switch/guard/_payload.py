@@ -8,13 +8,13 @@ from typing import Any
 
 from intercom_phone_switch import errors
 from intercom_phone_switch._outcome import Outcome
-from intercom_phone_switch.errors import DeliveryUnknown, PhoneSwitchError, UnexpectedResponse
+from intercom_phone_switch.errors import DeliveryUnknown, PhoneSwitchError
 from intercom_phone_switch.results import PhoneSwitch, RateLimit
 
 from . import _errors
 from ._store import Final, Payload, Record
 
-__all__ = ["dump", "load", "payload", "state_of"]
+__all__ = ["dump", "load", "payload", "state_of", "stopped"]
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 
@@ -24,16 +24,16 @@ DIED = (
 )
 
 
-def state_of(outcome: PhoneSwitch | BaseException) -> Final:
-    """accepted, refused (certainly nothing sent) or unknown."""
-    if isinstance(outcome, PhoneSwitch):
-        return "accepted"
-    if isinstance(outcome, PhoneSwitchError) and not isinstance(
-        outcome, (DeliveryUnknown, UnexpectedResponse)
-    ):
-        # Every other PhoneSwitchError means that no SMS was sent.
-        return "refused"
-    return "unknown"
+def state_of(outcome: Outcome) -> Final:
+    """The record's state for an outcome: accepted, refused or unknown (the same words)."""
+    return _STATES[outcome]
+
+
+_STATES: dict[Outcome, Final] = {
+    Outcome.ACCEPTED: "accepted",
+    Outcome.REFUSED: "refused",
+    Outcome.UNKNOWN: "unknown",
+}
 
 
 def dump(outcome: PhoneSwitch | BaseException) -> str:
@@ -64,8 +64,29 @@ def dump(outcome: PhoneSwitch | BaseException) -> str:
     else:
         data = {
             "error": "DeliveryUnknown",
-            "message": f"The call stopped: {type(outcome).__name__}",
+            "message": f"The call stopped ({type(outcome).__name__}) while its request was "
+            "under way; an SMS may or may not have been sent.",
         }
+    return _encode(data)
+
+
+def stopped(error: BaseException, outcome: Outcome, version: str) -> str:
+    """The payload of a call that ``error`` (a cancellation, an interrupt, a bug) stopped
+    after it had handed a request over: ``outcome`` is what the call had done by then."""
+    name = type(error).__name__
+    if outcome is Outcome.ACCEPTED:
+        data: dict[str, Any] = {
+            "error": "UnexpectedResponse",
+            "message": f"Intercom accepted the request, but the call stopped ({name}) "
+            "before its answer was read.",
+        }
+    else:
+        data = {
+            "error": "DeliveryUnknown",
+            "message": f"The call stopped ({name}) while its request was under way; an SMS "
+            "may or may not have been sent.",
+        }
+    data["version"] = version
     return _encode(data)
 
 
@@ -78,22 +99,25 @@ def payload(outcome: PhoneSwitch | BaseException) -> Payload:
     return dump(outcome)
 
 
-def load(record: Record) -> PhoneSwitch | PhoneSwitchError:
-    """The recorded outcome, marked as replayed."""
+def load(record: Record, *, replayed: bool = True) -> PhoneSwitch | PhoneSwitchError:
+    """The recorded outcome, marked as replayed (as a later call gets it), or not (as the
+    call that made it got it)."""
     if not record.payload:
         error: PhoneSwitchError = DeliveryUnknown(DIED)
-        error.replayed = True
+        error.replayed = replayed
         return error
     data = json.loads(record.payload)
     switch = data.get("switch")
     if switch is not None:
         limit, remaining, reset = switch.pop("rate_limit")
-        return PhoneSwitch(**switch, rate_limit=RateLimit(limit, remaining, reset), replayed=True)
+        return PhoneSwitch(
+            **switch, rate_limit=RateLimit(limit, remaining, reset), replayed=replayed
+        )
     name = str(data.get("error"))
     own = getattr(_errors, name, None) if name in _errors.__all__ else None
     if isinstance(own, type) and issubclass(own, PhoneSwitchError):
         error = own(data.get("message"))
-        error.replayed = True
+        error.replayed = replayed
         return error
     kind = getattr(errors, name, None) if name in errors.__all__ else None
     if not (isinstance(kind, type) and issubclass(kind, PhoneSwitchError)):
@@ -108,5 +132,5 @@ def load(record: Record) -> PhoneSwitch | PhoneSwitchError:
         attempts=int(data.get("attempts") or 0),
         outcome=Outcome(record.state) if record.state in Outcome.__members__.values() else None,
     )
-    error.replayed = True
+    error.replayed = replayed
     return error

@@ -3,21 +3,26 @@
 A record is a hash (``s`` state, ``o`` owner, ``p`` payload, ``l`` end of the lease in
 the server's milliseconds) with a TTL (PEXPIRE). Leases are measured on the Redis
 server's clock (TIME), so the machines' clocks need not agree. Every key starts with the
-guard's namespace. Needs redis-py (``pip install 'intercom-phone-switch[redis]'``).
+guard's namespace. ``redis://``, ``rediss://`` (TLS) and ``unix:///path/to/redis.sock``
+URLs are taken, with redis-py's own options. Needs redis-py
+(``pip install 'intercom-phone-switch[redis]'``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from typing import TYPE_CHECKING, Any
+
+from intercom_phone_switch._redact import Masker, mask_url, url_secrets
 
 from ._store import Final, Payload, Record, State, StoreError, text_of
 
 if TYPE_CHECKING:
     import redis
 
-__all__ = ["RedisStore", "redacted"]
+__all__ = ["RedisStore"]
 
 _NOW = "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
 _READ = """
@@ -54,20 +59,40 @@ return 1
 """
 )
 RELEASE = _MINE + "redis.call('DEL', KEYS[1]) return 1\n"
+RENEW = (
+    _MINE
+    + _NOW
+    + """
+local lease = tonumber(ARGV[2])
+redis.call('HSET', KEYS[1], 'l', now + lease)
+if redis.call('PTTL', KEYS[1]) < lease then redis.call('PEXPIRE', KEYS[1], lease) end
+return 1
+"""
+)
 
-
-def redacted(url: str) -> str:
-    """The URL without a password."""
-    scheme, sep, rest = url.partition("://")
-    auth, at, host = rest.rpartition("@")
-    if not at:
-        return url
-    user = auth.split(":", 1)[0]
-    return f"{scheme}{sep}{user + ':***' if user else '***'}@{host}"
+#: redis-py's URL options that are seconds: each must be a finite number above 0.
+_SECONDS = ("socket_timeout", "socket_connect_timeout")
 
 
 def _ms(seconds: float) -> int:
     return max(1, int(seconds * 1000))
+
+
+def _accepted_options(connection_class: type) -> set[str]:
+    """The keyword arguments a redis-py connection class takes (its own and its bases')."""
+    import inspect
+
+    names: set[str] = set()
+    for cls in connection_class.__mro__:
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            continue
+        try:
+            parameters = inspect.signature(init).parameters.values()
+        except (TypeError, ValueError):
+            continue
+        names.update(p.name for p in parameters if p.kind is not p.VAR_KEYWORD)
+    return names
 
 
 class RedisStore:
@@ -78,6 +103,10 @@ class RedisStore:
     else. A connection whose command failed or was interrupted is disconnected before
     it is used again (its answer might still be on the way), and a server that lost
     its scripts (a restart, SCRIPT FLUSH) is given them again.
+
+    Every option of the URL is checked here, before any command: an option redis-py does
+    not know, or a timeout that is not a finite number of seconds above 0, is a
+    ValueError. No message, repr or log line shows the URL's password or user.
     """
 
     blocking = True
@@ -89,12 +118,18 @@ class RedisStore:
             raise StoreError(
                 "the Redis guard needs redis-py: pip install 'intercom-phone-switch[redis]'"
             ) from None
-        self.url = redacted(url)
+        self.url = mask_url(url)
+        self._mask = Masker(url_secrets(url))
         self._errors: tuple[type[Exception], ...] = (redis.RedisError,)
         self._no_script: type[Exception] = redis.exceptions.NoScriptError
-        self.client: redis.Redis = redis.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout, **options
-        )
+        try:
+            client = redis.Redis.from_url(
+                url, socket_timeout=timeout, socket_connect_timeout=timeout, **options
+            )
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"Redis guard URL {self.url}: {self._mask(str(error))}") from None
+        self._check(client)
+        self.client: redis.Redis = client
         self._sources: dict[str, str] = {}
         # redis-py's connections: their methods carry no annotations, so they are Any here.
         self._idle: list[Any] = []
@@ -103,6 +138,28 @@ class RedisStore:
         self._get = self.script(GET)
         self._finish = self.script(FINISH)
         self._release = self.script(RELEASE)
+        self._renew = self.script(RENEW)
+
+    def _check(self, client: Any) -> None:
+        """Refuse, before any command, the options a connection would fail on later."""
+        pool = client.connection_pool
+        kwargs: dict[str, Any] = pool.connection_kwargs
+        for name in _SECONDS:
+            value = kwargs.get(name)
+            if value is not None and not (
+                isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+            ):
+                raise ValueError(
+                    f"Redis guard URL option {name} must be a finite number of seconds above 0"
+                )
+        unknown = sorted(set(kwargs) - _accepted_options(pool.connection_class))
+        try:
+            pool.connection_class(**kwargs)  # made, not connected: checks every option
+        except TypeError as error:
+            detail = ", ".join(unknown) if unknown else self._mask(str(error))
+            raise ValueError(f"unknown Redis guard URL options: {detail}") from None
+        except ValueError as error:
+            raise ValueError(f"Redis guard URL {self.url}: {self._mask(str(error))}") from None
 
     def __repr__(self) -> str:
         return f"RedisStore({self.url!r})"
@@ -121,7 +178,8 @@ class RedisStore:
             raise self._failed(error) from None
 
     def _failed(self, error: Exception) -> StoreError:
-        return StoreError(f"Redis guard {self.url}: {type(error).__name__}: {error}")
+        text = self._mask(f"{type(error).__name__}: {error}")
+        return StoreError(f"Redis guard {self.url}: {text}")
 
     def _evalsha(self, sha: str, keys: list[str], args: list[object]) -> Any:
         if self._pid != os.getpid():  # forked: the parent's connections are not ours
@@ -172,6 +230,9 @@ class RedisStore:
 
     def release(self, key: str, owner: str) -> bool:
         return bool(self.run(self._release, [key], [owner]))
+
+    def renew(self, key: str, owner: str, lease: float) -> bool:
+        return bool(self.run(self._renew, [key], [owner, _ms(lease)]))
 
     def get(self, key: str) -> Record | None:
         return self._record(self.run(self._get, [key], []))

@@ -48,6 +48,10 @@ UPDATE guard SET state = ?, payload = ?, lease_until = 0, expires_at = ?
 WHERE key = ? AND owner = ? AND state = 'pending'
 """
 _RELEASE = "DELETE FROM guard WHERE key = ? AND owner = ? AND state = 'pending'"
+_RENEW = """
+UPDATE guard SET lease_until = :ends, expires_at = MAX(expires_at, :ends)
+WHERE key = :key AND owner = :owner AND state = 'pending'
+"""
 _PURGE_EVERY = 1024
 _SYNCHRONOUS = ("full", "normal", "extra")
 
@@ -147,6 +151,11 @@ class SqliteStore:
     def release(self, key: str, owner: str) -> bool:
         with self._lock:
             return self._run(_RELEASE, key, owner).rowcount == 1
+
+    def renew(self, key: str, owner: str, lease: float) -> bool:
+        with self._lock:
+            ends = time.time() + lease
+            return self._run(_RENEW, key=key, owner=owner, ends=ends).rowcount == 1
 
     def get(self, key: str) -> Record | None:
         with self._lock:

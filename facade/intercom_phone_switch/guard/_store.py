@@ -3,15 +3,17 @@
 A record is in one of four states:
 
 - ``pending``: a call claimed the key and is sending; its ``lease`` says how long it may
-  take. A pending record whose lease has run out is reported as ``unknown``: its owner
+  take (the call's own deadline, or a short lease its owner keeps renewing while the call
+  runs). A pending record whose lease has run out is reported as ``unknown``: its owner
   stopped (killed, crashed, disconnected) without recording an outcome, and may have sent.
 - ``accepted``: Intercom accepted the request; ``payload`` holds the PhoneSwitch.
 - ``refused``: certainly nothing was sent; ``payload`` holds the error. The key is free:
   a claim on it succeeds.
 - ``unknown``: a request may have reached Intercom; ``payload`` holds the error.
 
-Only an absent (or expired) or refused key can be claimed. Every record expires ``ttl``
-seconds after its last change; then the key is free again.
+Only an absent (or expired) or refused key can be claimed. A pending record lives at
+least as long as its lease; an outcome is kept ``ttl`` seconds after it is recorded; then
+the key is free again.
 """
 
 from __future__ import annotations
@@ -72,6 +74,11 @@ class Store(Protocol):
 
     def release(self, key: str, owner: str) -> bool:
         """Delete ``owner``'s pending claim; False if it is not its claim."""
+        ...
+
+    def renew(self, key: str, owner: str, lease: float) -> bool:
+        """Extend ``owner``'s pending claim: its lease ends ``lease`` seconds from now, and
+        the record lives at least that long. False if it is not (or no longer) its claim."""
         ...
 
     def get(self, key: str) -> Record | None:
