@@ -266,6 +266,7 @@ def seam_context(data: Any, resolved: Resolved, version: str, config: Any) -> di
             raise GenerationFailed(f"{version}: the generator made no model for {item_class}")
         item_fields = attributes(item)
         context["error_list"] = {
+            "schema": resolved.answers["error_list"],
             "request_id": text("parsed", fields, "request_id"),
             "errors": f"parsed.{errors.python_name}",
             "code": f"str(item.{item_fields['code'].python_name})",

@@ -118,6 +118,9 @@ class Call:
         return f"<Call to {self.phone} (Intercom-Version {self.version})>"
 
 
+_Result = TypeVar("_Result", PhoneSwitch, PhoneSwitchError)
+
+
 class _Loop:
     """The decisions of one call's attempt loop."""
 
@@ -166,8 +169,6 @@ class _Loop:
                 extra={"version": error.version, "attempt": self.attempt, "wait": wait},
             )
         return wait
-
-    _Result = TypeVar("_Result", PhoneSwitch, PhoneSwitchError)
 
     def ended(self, result: _Result) -> _Result:
         """The call's result, kept on the call."""

@@ -377,7 +377,9 @@ class _Core(Generic[_HttpClient]):
         limit = self._sender._attempt_timeout
         if limit is None or self._is_async:
             return limit  # the async client caps the whole attempt
-        chosen = timeout or self._http.timeout
+        chosen = timeout or self._sender._timeout
+        if not isinstance(chosen, httpx.Timeout):  # USE_CLIENT_DEFAULT: the client's own
+            chosen = self._http.timeout
         parts = list(chosen.as_dict().values())
         if any(part is None for part in parts):
             return None

@@ -2,12 +2,13 @@
 """The stable seam of Intercom-Version 2.8: the facade's names, this version's fields.
 
 Written from this version's effective spec (its ``x-stable-names``): the facade calls
-``request`` and ``answer`` and never this version's models. The records come from
+``request``, ``answer`` and ``error_list`` and never this version's models. The records come from
 ``intercom_phone_switch_generated.seam_types``, shared by every version.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final, cast
@@ -20,8 +21,10 @@ from ..seam_types import (
     ErrorKey,
     ErrorList,
     Request,
+    Schema,
     Switch,
     Undocumented,
+    shape_problem,
 )
 from .api.switch import create_phone_switch as _endpoint
 from .models.error_list import ErrorList as _ErrorListModel
@@ -90,15 +93,37 @@ def answer(status: int, content: bytes) -> Answer:
             message=_text(parsed.message),
         )
     if isinstance(parsed, _ErrorListModel):
-        return ErrorList(
-            request_id=_text(parsed.request_id),
-            errors=tuple(
-                ErrorItem(
-                    code=str(item.code),
-                    message=_text(item.message),
-                    field=_text(item.field),
-                )
-                for item in parsed.errors
-            ),
-        )
+        return _error_list(parsed)
     assert_never(parsed)
+
+
+def _error_list(parsed: _ErrorListModel) -> ErrorList:
+    return ErrorList(
+        request_id=_text(parsed.request_id),
+        errors=tuple(
+            ErrorItem(
+                code=str(item.code),
+                message=_text(item.message),
+                field=_text(item.field),
+            )
+            for item in parsed.errors
+        ),
+    )
+
+
+_ERROR_LIST_SHAPE: Final[Schema] = {"$ref": "#/components/schemas/error"}
+
+
+def error_list(content: bytes) -> ErrorList | None:
+    """``content`` read as this version's error list, Intercom's envelope of refusals,
+    whatever status came with it; None when it is not one."""
+    try:
+        data = json.loads(content)
+    except (ValueError, RecursionError):
+        return None
+    if shape_problem(data, _ERROR_LIST_SHAPE, _endpoint.SCHEMAS) is not None:
+        return None
+    try:
+        return _error_list(_ErrorListModel.from_dict(data))
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return None

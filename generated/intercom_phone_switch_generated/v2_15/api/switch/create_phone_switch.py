@@ -269,7 +269,7 @@ _SHAPES: Final[dict[int, Schema | None]] = {
 }
 
 #: The component schemas the shapes refer to.
-_SCHEMAS: Final[dict[str, Schema]] = {
+SCHEMAS: Final[dict[str, Schema]] = {
     "phone_switch": {
         "type": "object",
         "required": ["type", "url"],
@@ -397,7 +397,7 @@ def parse_response(
             raise Malformed(
                 f"status {status_code}: the body is not JSON ({error})"
             ) from None
-        problem = shape_problem(data, shape, _SCHEMAS)
+        problem = shape_problem(data, shape, SCHEMAS)
         if problem is not None:
             raise Malformed(f"status {status_code}: {problem}")
     try:
