@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 __all__ = ["Reading", "read_rate_limit"]
 
 _COUNT = re.compile(r"\s*(-?[0-9]{1,12})\s*")
-#: UNIX seconds, up to the year 9999, optionally with a fraction.
-_INSTANT = re.compile(r"\s*([0-9]{1,12}(?:\.[0-9]{1,9})?)\s*")
-_LATEST_INSTANT = 253_402_300_799  # 9999-12-31T23:59:59Z
+#: UNIX seconds, optionally with a fraction; a reset after the year 9999 is still read
+#: (it is far away: nobody waits for it), only its datetime is None.
+_INSTANT = re.compile(r"\s*([0-9]{1,18}(?:\.[0-9]{1,9})?)\s*")
+_LATEST_INSTANT = 10**18
 _MAX_COUNT = 10**9
 
 
@@ -63,7 +64,7 @@ def _count(value: object) -> int | None:
 
 
 def _instant(value: object) -> float | None:
-    """UNIX seconds from a header string or a number, when finite and before 10000 AD."""
+    """UNIX seconds from a header string or a number, when finite, not negative and sane."""
     if isinstance(value, bool):
         return None
     if isinstance(value, str):

@@ -34,7 +34,7 @@ class RateLimit:
     @classmethod
     def from_headers(cls, headers: Mapping[str, str]) -> RateLimit:
         """Read the X-RateLimit-* headers; a missing or unreadable one (not a plain count,
-        or a UNIX time before the year 10000) becomes None."""
+        or a time that is not a plain UNIX second count) becomes None."""
         from ._rate_limit import read_rate_limit
 
         reading = read_rate_limit(headers)

@@ -23,9 +23,11 @@ from intercom_phone_switch import (
     PhoneSwitchError,
     RateLimited,
     RequestRejected,
+    SendInterrupted,
     ServerError,
     SmsNotSent,
     UnexpectedResponse,
+    UnprocessableItem,
     UnsupportedVersion,
 )
 from intercom_phone_switch import errors as error_module
@@ -67,6 +69,8 @@ ALL_CLASSES = [
     DeliveryUnknown,
     ConnectionFailed,
     UnexpectedResponse,
+    SendInterrupted,
+    UnprocessableItem,
 ]
 
 
@@ -74,6 +78,7 @@ def test_one_hierarchy() -> None:
     for cls in ALL_CLASSES:
         assert issubclass(cls, PhoneSwitchError)
     assert issubclass(ServerError, DeliveryUnknown), "a 5xx may have sent the SMS"
+    assert issubclass(SendInterrupted, DeliveryUnknown), "an interrupted send may have sent it"
     assert set(error_module.__all__) == {c.__name__ for c in ALL_CLASSES} | {"PhoneSwitchError"}
 
 

@@ -133,7 +133,7 @@ def test_a_client_without_a_guard_imports_none_of_it() -> None:
         http = httpx.Client(transport=httpx.MockTransport(handler))
         with PhoneSwitchClient("token", http_client=http) as client:
             client.create_phone_switch("+353832345678")
-            guard = client._hook
+            guard = client.guard
         print(json.dumps({"modules": guard_modules(), "guard": guard}))
         """
     )

@@ -31,7 +31,7 @@ def warm_up() -> None:
     from intercom_phone_switch.guard import _flow, _redis, _sqlite  # noqa: F401
 
     client = AsyncPhoneSwitchClient(TOKEN, base_url="http://127.0.0.1:9")
-    client._prepare("+353832345678", None, None)
+    client.prepare("+353832345678")
 
 
 def send(base_url: str, guard: str, keys: Path, window: float | None) -> None:

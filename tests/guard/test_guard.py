@@ -356,7 +356,7 @@ def test_each_app_has_its_own_shared_budget(fake: FakeIntercom) -> None:
 
     def budget_key(token: str, base_url: str = "http://fake.invalid") -> str:
         client = AsyncPhoneSwitchClient(token, base_url=base_url, guard=guard)
-        pacer = guard.pacer(client._pacer_scope(), SystemClock())
+        pacer = guard.pacer(client._scope(), SystemClock())
         assert pacer is not None
         key: str = pacer._keys[0]  # type: ignore[attr-defined]
         assert token not in key

@@ -322,7 +322,7 @@ def test_a_sync_client_shares_the_rate_budget(redis_url: str) -> None:
     ) as client:
         phones = [f"+35387{index:07d}" for index in range(10)]
         outcomes = client.create_phone_switches(phones, concurrency=4)
-        scope = client._pacer_scope()
+        scope = client._scope()
     http.close()
     assert all(isinstance(outcome, PhoneSwitch) for outcome in outcomes), outcomes
     admin = redis.Redis.from_url(redis_url)
