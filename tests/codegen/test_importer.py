@@ -12,6 +12,7 @@ import copy
 import functools
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from projects import (
     copy_project,
     next_description,
     next_version,
+    snapshot,
 )
 
 from codegen.effective import build, version_key
@@ -38,7 +40,7 @@ from codegen.overlay import apply_overlay
 from codegen.overlay_writer import actions, overlay_text
 from codegen.prose import PLACEHOLDER, describe_responses, graft, reorder, strip
 from intercom_phone_switch._spec_diff import diff
-from intercom_phone_switch_generated.registry import LATEST_VERSION
+from intercom_phone_switch_generated.registry import LATEST_VERSION, VERSIONS
 
 STORED_VERSION = LATEST_VERSION
 PROSE_KEYS = ("description", "summary", "title")
@@ -717,3 +719,137 @@ def test_our_prose_is_grafted_where_the_node_exists() -> None:
         "description": "Ours.",
     }
     assert list(reorder(document, ours)) == ["description", "properties"]
+
+
+# -- bounded inputs ------------------------------------------------------------------------
+
+LAUGHS = "\n".join(
+    [
+        "openapi: 3.0.1",
+        "info: {version: '2.13'}",
+        'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
+        *(f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]" for n in range(1, 10)),
+        "paths: {/phone_call_redirects: {post: {responses: {'200': *a9}}}}",
+    ]
+)
+
+
+@pytest.mark.parametrize("check", [["--check"], []])
+def test_command_refuses_yaml_aliases(tmp_path: Path, check: list[str]) -> None:
+    source = tmp_path / "laughs.yaml"
+    source.write_text(LAUGHS)
+    started = time.perf_counter()
+    result = CliRunner().invoke(import_spec, ["2.13", str(source), "--root", str(ROOT), *check])
+    assert time.perf_counter() - started < 5
+    assert result.exit_code == 2, result.output
+    assert "refused" in result.output
+    assert "anchors and aliases" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_command_refuses_a_description_too_large(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from intercom_phone_switch import _documents
+
+    monkeypatch.setattr(_documents, "MAX_BYTES", 1000)
+    args = ["2.13", str(FIXTURES / "2.13.yaml"), "--root", str(ROOT), "--check"]
+    result = CliRunner().invoke(import_spec, args)
+    assert result.exit_code == 2, result.output
+    assert "documents larger than 1,000 bytes are refused" in result.output
+
+
+def test_a_url_is_read_within_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    from intercom_phone_switch import _documents
+    from intercom_phone_switch._documents import DocumentRefused
+
+    monkeypatch.setattr(_documents, "MAX_BYTES", 1000)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        chunks = [b"x" * 600] * 100  # no Content-Length: the body is counted as it comes
+        return httpx.Response(200, stream=httpx.ByteStream(b"".join(chunks)))
+
+    def declared(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"Content-Length": "5000"}, content=b"x" * 5000)
+
+    for answer in (handler, declared):
+        with (
+            httpx.Client(transport=httpx.MockTransport(answer)) as client,
+            pytest.raises(DocumentRefused, match="larger than 1,000 bytes"),
+        ):
+            read_source("https://example.test/big.yaml", client=client)
+
+
+# -- the overlay writer keeps what was written ---------------------------------------------
+
+
+def test_writer_tells_items_with_nested_members_apart_by_their_scalars() -> None:
+    base = copy.deepcopy(BASE)
+    base["schemas"]["a"]["anyOf"].append({"type": "array", "items": {"type": "string"}})
+    target = copy.deepcopy(base)
+    target["schemas"]["a"]["anyOf"].pop()
+    (action,) = actions(base, target, "1")
+    assert action["target"] == "$.schemas.a.anyOf[?@.type == 'array']"
+
+
+def test_writer_keeps_a_previous_removal_and_removes_the_rest_separately() -> None:
+    base = copy.deepcopy(BASE)
+    base["schemas"]["a"]["anyOf"].append({"type": "array", "items": {"type": "string"}})
+    target = copy.deepcopy(base)
+    del target["schemas"]["a"]["anyOf"][1:]
+    previous = {
+        "actions": [
+            {
+                "target": "$.schemas.a.anyOf[?@['$ref'] == '#/x' || @.type == 'integer']",
+                "description": "Hand-worded: 1 admits strings only.",
+                "remove": True,
+            }
+        ]
+    }
+    found = actions(base, target, "1", previous)
+    assert [(a["target"], a["description"]) for a in found] == [
+        (
+            "$.schemas.a.anyOf[?@['$ref'] == '#/x' || @.type == 'integer']",
+            "Hand-worded: 1 admits strings only.",
+        ),
+        ("$.schemas.a.anyOf[?@.type == 'array']", "1 does not have these anyOf items."),
+    ]
+    assert same(apply_overlay(base, {"overlay": "1.0.0", "actions": found}), target)
+    too_much = {"actions": [{"target": "$.schemas.a.anyOf[?@.type == 'string']", "remove": True}]}
+    (action,) = actions(base, target, "1", too_much)
+    assert "string" not in action["target"], "a previous removal of what stays is not kept"
+
+
+# -- staging -------------------------------------------------------------------------------
+
+
+def test_staging_without_generation_writes_whole_files_or_nothing(tmp_path: Path) -> None:
+    from codegen.staging import Stopped, apply
+
+    root = copy_project(tmp_path / "project")
+    before = snapshot(root)
+    broken = (root / "overlays" / "2.13.yaml").read_text().replace('version: "2.13"', "x: 1")
+    with pytest.raises(Stopped):
+        apply(root, {"overlays/2.13.yaml": broken}, generate=False)
+    assert snapshot(root) == before
+    text = (root / "overlays" / "2.13.yaml").read_text() + "\n"
+    assert apply(root, {"overlays/2.13.yaml": text}, generate=False) == ["overlays/2.13.yaml"]
+    assert (root / "overlays" / "2.13.yaml").read_text() == text
+    assert not list(root.rglob(".*.partial"))
+
+
+@pytest.mark.generator
+def test_staging_removes_the_package_of_a_version_gone(tmp_path: Path) -> None:
+    from codegen.staging import apply
+
+    root = copy_project(tmp_path / "project", with_generated=True)
+    (oldest,) = [spec for spec in build(root) if spec.version == VERSIONS[0]]
+    assert oldest.overlay is not None
+    overlay = f"overlays/{oldest.overlay.name}"
+    changed = apply(root, {}, [overlay])
+    package = root / "generated" / "intercom_phone_switch_generated" / oldest.module
+    assert not package.exists()
+    assert overlay in changed
+    assert "generated/intercom_phone_switch_generated/registry.py" in changed
+    registry = (root / "generated" / "intercom_phone_switch_generated" / "registry.py").read_text()
+    assert f'"{VERSIONS[0]}": "{oldest.module}"' not in registry
