@@ -24,6 +24,7 @@ from projects import (
     ADDITIVE,
     CHANGED,
     FIXTURES,
+    RENAMED,
     ROOT,
     copy_project,
     next_description,
@@ -853,3 +854,28 @@ def test_staging_removes_the_package_of_a_version_gone(tmp_path: Path) -> None:
     assert "generated/intercom_phone_switch_generated/registry.py" in changed
     registry = (root / "generated" / "intercom_phone_switch_generated" / "registry.py").read_text()
     assert f'"{VERSIONS[0]}": "{oldest.module}"' not in registry
+
+
+def test_a_rename_in_an_overlay_version_is_declared_in_its_overlay(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project")
+    renamed = preview_of(description(RENAMED))
+    with pytest.raises(StableNamesMissing) as stopped:
+        plan_import(root, "Preview", renamed)
+    message = str(stopped.value)
+    assert "add to overlays/Preview.yaml" in message
+    snippet = message[message.index("    actions:") : message.index("\n\nThen run")]
+    (action,) = load("\n".join(line[4:] for line in snippet.splitlines()))["actions"]
+    assert action["update"] == {"phone": "phone_number"}
+    action["description"] = "Preview sends the phone as phone_number."
+    overlay = root / "overlays" / "Preview.yaml"
+    written = load(overlay.read_text())
+    written["actions"].append(action)
+    overlay.write_text(dump(written))
+    result = plan_import(root, "Preview", renamed)
+    write(root, result)
+    kept = load(overlay.read_text())["actions"]
+    assert action in kept, "the declaration and its wording stay in the overlay"
+    (preview,) = [spec for spec in build(root) if spec.version == "Preview"]
+    declared = preview.document["paths"]["/phone_call_redirects"]["post"]["x-stable-names"]
+    assert declared["request"]["phone"] == "phone_number"
+    assert plan_import(root, "Preview", renamed).changes(root) == []
