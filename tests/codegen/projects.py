@@ -83,3 +83,22 @@ def next_description(fixture: Path, folder: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(dump(document))
     return target
+
+
+def stored_document() -> dict[str, Any]:
+    """The stored spec as it is now (the newest stable version)."""
+    (stored,) = [spec for spec in build(ROOT) if spec.overlay is None]
+    return stored.document
+
+
+def additions(document: dict[str, Any]) -> dict[str, bool]:
+    """Which of the additive fixture's changes ``document`` lacks (so that importing the
+    fixture adds them): the 409 answer, conversation_id, array-of-string values."""
+    operation = document["paths"]["/phone_call_redirects"]["post"]
+    schemas = document["components"]["schemas"]
+    values = schemas["custom_attributes"]["additionalProperties"]["anyOf"]
+    return {
+        "409": "409" not in operation["responses"],
+        "conversation_id": "conversation_id" not in schemas["phone_switch"]["properties"],
+        "array": {"type": "array", "items": {"type": "string"}} not in values,
+    }

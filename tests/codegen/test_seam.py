@@ -53,6 +53,12 @@ def schema_name(node: Any) -> str:
     return str(node["$ref"]).rsplit("/", 1)[-1]
 
 
+def answer_fields(version: str) -> list[str]:
+    """The properties this version's accepted answer declares."""
+    schemas = document(version)["components"]["schemas"]
+    return sorted(schemas[stable(version)["answers"]["switch"]]["properties"])
+
+
 def documented(version: str) -> dict[int, Any]:
     return {int(status): answer for status, answer in operation(version)["responses"].items()}
 
@@ -108,22 +114,27 @@ def test_every_documented_example_is_read_as_its_kind(version: str) -> None:
 @pytest.mark.parametrize("version", VERSIONS)
 def test_answers_in_stable_names(version: str) -> None:
     names = stable(version)["response"]
-    body = {names["type"]: "phone_call_redirect", names["url"]: "http://via.intercom.io/msgr/1"}
+    body: dict[str, object] = {
+        names["type"]: "phone_call_redirect",
+        names["url"]: "http://via.intercom.io/msgr/1",
+    }
     if names["phone"] is not None:
         body[names["phone"]] = "+353832345678"
-    body["conversation_id"] = "512"
+    # A field the version does not declare: it reaches extra as parsed JSON.
+    undeclared = "surprise_" + "_".join(answer_fields(version))
+    body[undeclared] = {"nested": [1, "2"]}
     switch = seam(version).answer(200, json.dumps(body).encode())
     assert switch == Switch(
         type="phone_call_redirect",
         url="http://via.intercom.io/msgr/1",
         phone="+353832345678" if names["phone"] is not None else None,
-        extra={"conversation_id": "512"},
+        extra={undeclared: {"nested": [1, "2"]}},
     )
     with pytest.raises(TypeError):
-        switch.extra["conversation_id"] = "other"  # type: ignore[index]
-    bare = seam(version).answer(200, json.dumps({**body, "conversation_id": None}).encode())
+        switch.extra[undeclared] = "other"  # type: ignore[index]
+    bare = seam(version).answer(200, json.dumps({**body, undeclared: None}).encode())
     assert isinstance(bare, Switch)
-    assert bare.extra == {"conversation_id": None}
+    assert bare.extra == {undeclared: None}
     error_list = {
         "type": "error.list",
         "request_id": "r1",
