@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 from openapi_spec_validator import validate
-from projects import next_version
 
 from codegen.effective import SpecError, build, header_mapping
 from intercom_phone_switch_generated import registry
+from tests.versions import LATEST, NEXT, PREVIOUS
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = build(ROOT)
@@ -17,8 +18,8 @@ SPECS = build(ROOT)
 
 def test_versions_come_from_stored_spec_and_overlays() -> None:
     overlays = sorted(p.stem for p in (ROOT / "overlays").glob("*.yaml"))
-    stored = yaml.safe_load((ROOT / "openapi.yaml").read_text())["info"]["version"]
     versions = [spec.version for spec in SPECS]
+    stored = yaml.safe_load((ROOT / "openapi.yaml").read_text())["info"]["version"]
     assert sorted(versions) == sorted([*overlays, stored])
     assert len(versions) == len(overlays) + 1
     assert versions[0] == "2.7"
@@ -66,7 +67,7 @@ def test_versions_differ_where_intercom_says_they_do() -> None:
 def test_header_mapping_serves_old_versions_with_the_oldest_description() -> None:
     mapping = header_mapping(SPECS)
     assert mapping["1.0"] == mapping["2.6"] == "2.7"
-    assert mapping["2.16"] == "2.16"
+    assert mapping[LATEST] == LATEST
     assert mapping["Unstable"] == "Preview"
     assert "preview" not in mapping, "Intercom rejects the lowercase spelling"
     assert mapping == registry.HEADER_VALUES
@@ -75,22 +76,24 @@ def test_header_mapping_serves_old_versions_with_the_oldest_description() -> Non
 def test_an_overlay_named_after_another_version_is_refused(tmp_path: Path) -> None:
     (tmp_path / "overlays").mkdir()
     (tmp_path / "openapi.yaml").write_text((ROOT / "openapi.yaml").read_text())
-    (tmp_path / "overlays" / "2.99.yaml").write_text((ROOT / "overlays" / "2.15.yaml").read_text())
-    with pytest.raises(SpecError, match=r"name it 2\.15\.yaml"):
+    overlay = (ROOT / "overlays" / f"{PREVIOUS}.yaml").read_text()
+    (tmp_path / "overlays" / "2.99.yaml").write_text(overlay)
+    with pytest.raises(SpecError, match=rf"name it {re.escape(PREVIOUS)}\.yaml"):
         build(tmp_path)
 
 
 def test_the_stored_spec_must_be_the_newest_stable_version(tmp_path: Path) -> None:
     (tmp_path / "overlays").mkdir()
     (tmp_path / "openapi.yaml").write_text((ROOT / "openapi.yaml").read_text())
-    newer = next_version()
-    text = (ROOT / "overlays" / "2.15.yaml").read_text().replace('"2.15"', f'"{newer}"')
-    (tmp_path / "overlays" / f"{newer}.yaml").write_text(text.replace("2.15", newer))
+    text = (ROOT / "overlays" / f"{PREVIOUS}.yaml").read_text()
+    (tmp_path / "overlays" / f"{NEXT}.yaml").write_text(text.replace(PREVIOUS, NEXT))
     with pytest.raises(SpecError, match="must be the newest stable"):
         build(tmp_path)
 
 
 def test_every_correction_points_at_a_node() -> None:
+    import yaml
+
     stored = yaml.safe_load((ROOT / "openapi.yaml").read_text())
     assert stored["x-corrections"], "the corrections are listed"
     for correction in stored["x-corrections"]:

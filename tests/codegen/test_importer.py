@@ -43,9 +43,11 @@ from codegen.overlay import apply_overlay
 from codegen.overlay_writer import actions, overlay_text
 from codegen.prose import PLACEHOLDER, describe_responses, graft, reorder, strip
 from intercom_phone_switch._spec_diff import diff
-from intercom_phone_switch_generated.registry import LATEST_VERSION, VERSIONS
+from intercom_phone_switch_generated.registry import VERSIONS
+from tests.versions import LATEST
 
-STORED_VERSION = LATEST_VERSION
+#: The stored spec's version: the newest stable one.
+STORED_VERSION = LATEST
 PROSE_KEYS = ("description", "summary", "title")
 
 

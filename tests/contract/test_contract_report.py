@@ -11,13 +11,14 @@ import pytest
 from intercom_phone_switch.contract.report import details, summary_line, write_junit
 from intercom_phone_switch.contract.results import CheckFailure, VersionResult
 from intercom_phone_switch.contract.safety import SmsTally
+from tests.versions import LATEST
 
 pytestmark = pytest.mark.contract
 
 
 def passing() -> VersionResult:
     return VersionResult(
-        version="2.16",
+        version=LATEST,
         target="embedded fake",
         seed=7,
         cases_by_phase=Counter({"examples": 3, "coverage": 10, "fuzzing": 20}),
@@ -45,12 +46,14 @@ def failing() -> VersionResult:
 def test_the_summary_line_counts_what_was_tested() -> None:
     line = summary_line(passing())
 
-    assert line.startswith("2.16 vs embedded fake: 33 cases (examples 3, coverage 10, fuzzing 20)")
+    assert line.startswith(
+        f"{LATEST} vs embedded fake: 33 cases (examples 3, coverage 10, fuzzing 20)"
+    )
     assert "35 requests, 63 checks, 0 failures [200x5 400x30] in 1.2s" in line
 
 
 def test_a_run_that_tested_nothing_is_not_ok() -> None:
-    result = VersionResult(version="2.16", target="x", seed=1)
+    result = VersionResult(version=LATEST, target="x", seed=1)
 
     assert not result.ok
     assert "nothing was tested" in details(result)
@@ -77,7 +80,7 @@ def test_the_junit_report_has_a_suite_per_version(tmp_path: Path) -> None:
     root = ET.parse(path).getroot()
     assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("8", "1", "1")
     first, second, third = root.findall("testsuite")
-    assert first.get("name") == "contract 2.16"
+    assert first.get("name") == f"contract {LATEST}"
     properties = {item.get("name"): item.get("value") for item in first.iter("property")}
     assert (properties["cases"], properties["checks"], properties["seed"]) == ("33", "63", "7")
     assert [case.get("name") for case in first.findall("testcase")] == [

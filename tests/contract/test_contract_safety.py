@@ -23,6 +23,7 @@ from intercom_phone_switch.contract.safety import (
     risky_fields,
 )
 from intercom_phone_switch.fake import FakeIntercom, FakeServer
+from tests.versions import LATEST
 
 pytestmark = pytest.mark.contract
 
@@ -167,7 +168,7 @@ def server(fake: FakeIntercom) -> Iterator[FakeServer]:
 
 
 def test_without_an_allowlist_the_run_texts_nobody(fake: FakeIntercom, server: FakeServer) -> None:
-    result = run_version("2.16", Target.remote(server.url, TOKEN), settings=SMALL)
+    result = run_version(LATEST, Target.remote(server.url, TOKEN), settings=SMALL)
 
     assert fake.outbox.total == 0
     assert result.ok, result.problems
@@ -185,7 +186,7 @@ def test_with_an_allowlist_only_allowed_numbers_are_texted_up_to_the_cap(
 ) -> None:
     cap = 12
     results = run(
-        ["2.16", "2.7"],
+        [LATEST, "2.7"],
         Target.remote(server.url, TOKEN),
         settings=SMALL,
         sms=SmsPolicy(ALLOWED, cap),

@@ -152,10 +152,20 @@ def test_what_differs_is_read_from_each_effective_spec() -> None:
         assert listed == header_values(contract.document)
     assert rows["2.13"][2] == "string, custom object instance list"
     assert rows["2.11"][1] == "1.0-2.11, Preview"
-    assert rows["2.7"][3] == (
-        "custom_attributes differs; no custom_object_instance; no custom_object_instance_list"
-    )
-    assert rows["2.14"][3] == "nothing"
+    # Each version is compared with the latest, whichever it is.
+    latest = served(LATEST_VERSION).contract.document
+    assert rows[LATEST_VERSION][3] == "(the newest stable version)"
+    for version in VERSIONS:
+        if version != LATEST_VERSION:
+            found = differences(served(version).contract.document, latest)
+            assert rows[version][3] == ("; ".join(found) or "nothing")
+    # What 2.7 lacks stays lacking whatever a newer version adds.
+    assert {
+        "custom_attributes differs",
+        "no custom_object_instance",
+        "no custom_object_instance_list",
+    } <= set(rows["2.7"][3].split("; "))
+    assert differences(served("2.14").contract.document, served("2.15").contract.document) == []
 
 
 def test_differences_compares_whole_documents() -> None:
