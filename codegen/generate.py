@@ -321,6 +321,15 @@ def _stamp(package: Path, source: str) -> None:
             path.write_text(line + text, encoding="utf-8")
 
 
+@functools.cache
+def _templates_digest() -> str:
+    """One digest of our templates and the seam's records: the output depends on them."""
+    digest = hashlib.sha256()
+    for path in [*sorted(TEMPLATES.glob("*.jinja")), SEAM_TYPES]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def generate_version(spec: EffectiveSpec, root: Path, generated: Path) -> None:
     output = generated / spec.module
     shutil.rmtree(output, ignore_errors=True)
@@ -341,6 +350,7 @@ def generate_version(spec: EffectiveSpec, root: Path, generated: Path) -> None:
         "generator_config_sha256": hashlib.sha256(
             (root / "generator-config.yml").read_bytes()
         ).hexdigest(),
+        "templates_sha256": _templates_digest(),
     }
     (output / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2) + "\n", encoding="utf-8")
 

@@ -159,7 +159,7 @@ def import_spec(
         baseline, before = result.previous_stored, result.previous_stored_document
     changes = contract_diff.diff(before, result.document)
     console.print(folded(contract_diff.table(changes, baseline, version)))
-    if changed:
+    if changed or generate:
         _apply(console, root, result.files, result.obsolete, generate)
 
 
@@ -213,7 +213,8 @@ def _normalize(console: Console, root: Path, check: bool, generate: bool) -> Non
         console.print("openapi.yaml and the overlays are as an import writes them")
         return
     console.print("rewritten: " + (", ".join(changed) or "nothing"))
-    if changed:
+    # Hand edits change the effective specs even when their text needs no rewriting.
+    if changed or generate:
         _apply(console, root, {name: files[name] for name in changed}, [], generate)
 
 

@@ -49,7 +49,7 @@ class Request(NamedTuple):
     json: dict[str, object]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Switch:
     """An accepted answer, in the facade's stable names."""
 
@@ -62,7 +62,7 @@ class Switch:
     extra: Mapping[str, object]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ErrorKey:
     """An answer of the form ``{"error_key": ..., "message": ...}``."""
 
@@ -70,7 +70,7 @@ class ErrorKey:
     message: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ErrorItem:
     """One error of an error list."""
 
@@ -79,7 +79,7 @@ class ErrorItem:
     field: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ErrorList:
     """Intercom's error list: ``{"type": "error.list", "request_id": ..., "errors": [...]}``."""
 
@@ -87,7 +87,7 @@ class ErrorList:
     errors: tuple[ErrorItem, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Undocumented:
     """The version does not document the answer's status."""
 

@@ -13,7 +13,7 @@ from typing import Any
 from codegen.effective import PREVIEW, build, version_key
 from codegen.emit import dump
 from intercom_phone_switch._documents import load_yaml
-from intercom_phone_switch_generated.registry import LATEST_VERSION
+from tests.versions import NEXT
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -51,9 +51,8 @@ def snapshot(root: Path) -> dict[str, str]:
 
 
 def next_version() -> str:
-    """The version after the newest stable one the registry knows."""
-    major, minor = LATEST_VERSION.split(".")
-    return f"{major}.{int(minor) + 1}"
+    """The version after the newest stable one the registry knows (accepted by none)."""
+    return NEXT
 
 
 def as_version(document: dict[str, Any], version: str, keep_enum: bool = False) -> dict[str, Any]:
@@ -83,3 +82,22 @@ def next_description(fixture: Path, folder: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(dump(document))
     return target
+
+
+def stored_document() -> dict[str, Any]:
+    """The stored spec as it is now (the newest stable version)."""
+    (stored,) = [spec for spec in build(ROOT) if spec.overlay is None]
+    return stored.document
+
+
+def additions(document: dict[str, Any]) -> dict[str, bool]:
+    """Which of the additive fixture's changes ``document`` lacks (so that importing the
+    fixture adds them): the 409 answer, conversation_id, array-of-string values."""
+    operation = document["paths"]["/phone_call_redirects"]["post"]
+    schemas = document["components"]["schemas"]
+    values = schemas["custom_attributes"]["additionalProperties"]["anyOf"]
+    return {
+        "409": "409" not in operation["responses"],
+        "conversation_id": "conversation_id" not in schemas["phone_switch"]["properties"],
+        "array": {"type": "array", "items": {"type": "string"}} not in values,
+    }

@@ -281,3 +281,17 @@ def test_version_aliases() -> None:
     RULE["version-aliases"].apply(document)
     assert schemas(document)["intercom_version"]["x-aliases"] == {"Unstable": "Preview"}
     assert not RULE["version-aliases"].applies(document)
+
+
+def test_the_e164_rule_follows_the_declared_phone_field() -> None:
+    document = extracted("2.16")
+    request = schemas(document)["create_phone_switch_request"]
+    request["properties"]["phone_number"] = request["properties"].pop("phone")
+    assert not RULE["e164-phone"].applies(document), "no phone field: nothing to correct"
+    op(document)["x-stable-names"] = {"request": {"phone": "phone_number"}}
+    assert RULE["e164-phone"].applies(document)
+    apply_rules(document, [RULE["e164-phone"]])
+    assert request["properties"]["phone_number"]["pattern"] == E164
+    assert "example" not in request["properties"]["phone_number"], (
+        "the published example is no E.164 number"
+    )

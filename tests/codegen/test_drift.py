@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from codegen.drift import INPUTS, differences
+from intercom_phone_switch_generated.registry import LATEST_VERSION, MODULES
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.generator
@@ -34,7 +35,7 @@ def test_editing_a_generated_file_is_caught(copy_of_project: Path) -> None:
         copy_of_project
         / "generated"
         / "intercom_phone_switch_generated"
-        / "v2_16"
+        / MODULES[LATEST_VERSION]
         / "models"
         / "phone_switch.py"
     )
@@ -42,7 +43,8 @@ def test_editing_a_generated_file_is_caught(copy_of_project: Path) -> None:
     edited.write_text(original + "\n# a hand edit\n")
     try:
         assert differences(copy_of_project) == [
-            "differs: generated/intercom_phone_switch_generated/v2_16/models/phone_switch.py"
+            "differs: generated/intercom_phone_switch_generated/"
+            f"{MODULES[LATEST_VERSION]}/models/phone_switch.py"
         ]
     finally:
         edited.write_text(original)

@@ -86,7 +86,7 @@ def test_a_call_imports_only_the_version_it_uses() -> None:
         print(json.dumps({"packages": packages}))
         """
     )
-    # The registry, the records every seam shares, and the one package serving 2.3.
+    # The registry, the records every version's seam shares, and the one version used.
     assert found == {"packages": ["registry", "seam_types", "v2_7"]}
 
 
