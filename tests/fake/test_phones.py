@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import random
+
+import phonenumbers
 import pytest
 
 from intercom_phone_switch.fake import PhoneKind, classify
@@ -22,3 +25,32 @@ from intercom_phone_switch.fake import PhoneKind, classify
 )
 def test_classify(phone: str, kind: PhoneKind) -> None:
     assert classify(phone) is kind
+
+
+def _classify_the_long_way(phone: str) -> PhoneKind:
+    """What classify answered before it skipped is_valid_number."""
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return PhoneKind.INVALID
+    if not phonenumbers.is_valid_number(number):
+        return PhoneKind.INVALID
+    if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.FIXED_LINE:
+        return PhoneKind.LANDLINE
+    return PhoneKind.TEXTABLE
+
+
+def test_classify_agrees_with_is_valid_number_on_many_numbers() -> None:
+    """One pattern match per number (number_type) decides as parse, is_valid_number and
+    number_type did, over every country calling code and many lengths."""
+    draw = random.Random(20)
+    codes = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+    phones = [
+        "+" + str(code) + "".join(draw.choice("0123456789") for _ in range(draw.randint(1, 12)))
+        for code in codes
+        for _ in range(12)
+    ]
+    kinds = {classify.__wrapped__(phone): phone for phone in phones}  # type: ignore[attr-defined]
+    assert set(kinds) == set(PhoneKind)  # the sample reaches every kind
+    for phone in phones:
+        assert classify.__wrapped__(phone) is _classify_the_long_way(phone), phone  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ import socket
 import click
 
 from intercom_phone_switch.fake import _bounds
-from intercom_phone_switch.fake._faults import FaultKind
+from intercom_phone_switch.fake._faults import ALL_KINDS as RANDOM_KINDS
 from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSION
 
 from ._bounded import Bounded
@@ -71,7 +71,7 @@ from ._bounded import Bounded
     "--fault-kind",
     "fault_kinds",
     multiple=True,
-    type=click.Choice([kind.value for kind in FaultKind]),
+    type=click.Choice([kind.value for kind in RANDOM_KINDS]),
     help="A kind of random fault (repeatable). Default: every kind.",
 )
 @click.option(

@@ -30,7 +30,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ._faults import FaultKind
+from ._faults import ALL_KINDS, FaultKind
 
 if TYPE_CHECKING:
     from ._app import FakeIntercom
@@ -125,7 +125,7 @@ def snapshot(fake: FakeIntercom, phone: str = "") -> dict[str, Any]:
                     "delay": kind in _DELAY_KINDS,
                     "after_sending": kind.after_sending,
                 }
-                for kind in FaultKind
+                for kind in ALL_KINDS
             ],
         },
         "rate_limits": rate_limits(fake),

@@ -28,8 +28,11 @@ def classify(phone: str) -> PhoneKind:
         number = phonenumbers.parse(phone, None)
     except phonenumbers.NumberParseException:
         return PhoneKind.INVALID
-    if not phonenumbers.is_valid_number(number):
+    # number_type is UNKNOWN exactly when is_valid_number is False (both match the
+    # number against its region's patterns): one match instead of two.
+    found = phonenumbers.number_type(number)
+    if found == phonenumbers.PhoneNumberType.UNKNOWN:
         return PhoneKind.INVALID
-    if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.FIXED_LINE:
+    if found == phonenumbers.PhoneNumberType.FIXED_LINE:
         return PhoneKind.LANDLINE
     return PhoneKind.TEXTABLE

@@ -57,18 +57,20 @@ class SentSms:
         sent_at: datetime,
         sequence: int = 0,
     ) -> None:
-        values = {
-            "phone": phone,
-            "url": url,
-            "version": version,
-            "spec_version": spec_version,
-            "request_id": request_id,
-            "sent_at": sent_at,
-            "sequence": sequence,
-            "_attributes": pack(custom_attributes),
-        }
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
+        store = object.__setattr__
+        store(self, "phone", phone)
+        store(self, "url", url)
+        store(self, "version", version)
+        store(self, "spec_version", spec_version)
+        store(self, "request_id", request_id)
+        store(self, "sent_at", sent_at)
+        store(self, "sequence", sequence)
+        store(self, "_attributes", pack(custom_attributes))
+
+    @property
+    def attributes_json(self) -> bytes:
+        """The custom attributes as the compact JSON kept (never decoded)."""
+        return self._attributes
 
     @property
     def custom_attributes(self) -> dict[str, Any]:
