@@ -81,7 +81,9 @@ class VersionContract:
         error key or code ``name`` (None: the status's first example); None when this
         version documents no such answer."""
         for found in self.answers:
-            if found.status == status and (name is None or name == found.name or name in found.keys):
+            if found.status != status:
+                continue
+            if name is None or name == found.name or name in found.keys:
                 return found
         return None
 

@@ -103,7 +103,11 @@ class Fault:
         )
 
     def to_json(self) -> dict[str, Any]:
-        found: dict[str, Any] = {"kind": self.kind.value, "status": self.status, "delay": self.delay}
+        found: dict[str, Any] = {
+            "kind": self.kind.value,
+            "status": self.status,
+            "delay": self.delay,
+        }
         if self.kind is FaultKind.ANSWER:
             found["example"] = self.example
         return found

@@ -9,7 +9,7 @@ import socket
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import uvicorn
 from typing_extensions import Self
@@ -121,7 +121,8 @@ def _httptools_protocol() -> type[asyncio.Protocol]:
             super().on_headers_complete()
             # The answer's head waits for its body (within the loop's turn): one write,
             # one packet and one wake-up of the client instead of two.
-            self.cycle.transport = HeadWithBody(self.cycle.transport, self.loop)
+            joined = HeadWithBody(self.cycle.transport, self.loop)
+            self.cycle.transport = cast(asyncio.Transport, joined)  # writes and closes, as one
 
         def data_received(self, data: bytes) -> None:
             if self._refused:

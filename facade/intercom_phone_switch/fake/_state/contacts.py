@@ -3,6 +3,7 @@ bounded in entries and in bytes."""
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -134,7 +135,7 @@ class Contacts:
         custom_attributes: Mapping[str, Any],
         at: datetime,
         *,
-        attributes_json: bytes | None = None,
+        attributes_json: builtins.bytes | None = None,
     ) -> Contact:
         """Add ``custom_attributes`` to the contact with this phone, creating it if needed.
 
@@ -165,7 +166,7 @@ class Contacts:
                 self._bytes -= self._contacts.popitem(last=False)[1].size
             return contact
 
-    def _trim(self, merged: dict[str, Any]) -> bytes:
+    def _trim(self, merged: dict[str, Any]) -> builtins.bytes:
         """``merged`` packed, without its least recently set attributes beyond
         ``contact_bytes``."""
         packed = pack(merged)
