@@ -25,6 +25,13 @@ if TYPE_CHECKING:
     from ._app import FakeIntercom
     from ._endpoint import PhoneSwitchEndpoint
 
+
+def check_token(token: object) -> None:
+    from ._app import _check_token
+
+    _check_token(token)
+
+
 PREFIX = "/__fake__"
 
 
@@ -100,8 +107,7 @@ def _faults_answer(faults: FaultInjector) -> Response:
     def pieces() -> Iterator[bytes]:
         yield b'{"pending":'
         yield from json_array(
-            b"null" if fault is None else json.dumps(fault.to_json()).encode()
-            for fault in pending
+            b"null" if fault is None else json.dumps(fault.to_json()).encode() for fault in pending
         )
         yield b',"random":' + json.dumps(random_faults).encode() + b',"log":'
         yield from json_array(
@@ -250,6 +256,8 @@ def _configure(fake: FakeIntercom, body: Mapping[str, Any]) -> None:
             f"tokens is a list of at most {TOKENS_CAP} non-empty strings"
             f" of at most {TOKEN_CHARS} characters"
         )
+    for token in tokens or ():
+        check_token(token)
     version = body.get("default_version", fake.default_version)
     if not isinstance(version, str) or not fake.accepts_version(version):
         raise _BadRequest(f"Intercom does not accept the version {str(version)[:40]!r}")
