@@ -109,7 +109,7 @@ class FakeIntercom:
     ) -> None:
         self._contracts = self._intercom_contracts = contracts()
         self.messenger_url = messenger_url
-        self.tokens = frozenset(tokens)
+        self.tokens = tokens
         self._default_version: str = LATEST_VERSION
         self.default_version = default_version
         self.max_body_bytes: int = MAX_BODY_BYTES.check(max_body_bytes)
