@@ -12,7 +12,6 @@ import httpx
 import pytest
 
 from intercom_phone_switch.fake import FakeIntercom
-from intercom_phone_switch.fake._guard import HostCheck, bound_names
 from intercom_phone_switch.fake._server import FakeServer
 
 MOBILE = "+353832345678"
@@ -142,6 +141,8 @@ def test_ip_addresses_localhost_and_allowed_names_are_served(fake: FakeIntercom)
 
 
 def test_a_name_the_server_was_bound_to_is_served() -> None:
+    from intercom_phone_switch.fake._guard import HostCheck, bound_names
+
     assert bound_names("fake.internal") == {"fake.internal"}
     assert bound_names("127.0.0.1") == frozenset()
     assert socket.gethostname().lower() in bound_names("0.0.0.0")
