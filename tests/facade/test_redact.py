@@ -6,7 +6,9 @@ import html
 import json
 from urllib.parse import quote
 
-from intercom_phone_switch._redact import MASK, Masker
+import pytest
+
+from intercom_phone_switch._redact import MASK, Masker, mask_url, url_secrets
 
 SECRET = 'tok"en\\&<x>/%'
 
@@ -29,3 +31,31 @@ def test_a_masker_shows_no_secret_and_leaves_other_text_alone() -> None:
     assert mask("nothing to hide") == "nothing to hide"
     assert not Masker([None, ""])
     assert Masker([None])("tok") == "tok"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "redis://user:pw@h:6379/0?password=s3cret&timeout=2",
+            "redis://[redacted]@h:6379/0?password=[redacted]&timeout=2",
+        ),
+        ("http://alice:b0b@host/x?q=1#frag", "http://[redacted]@host/x?q=1"),
+        ("redis://h/0?Password=x&db=1", "redis://h/0?Password=[redacted]&db=1"),
+        ("sqlite:///relative.db", "sqlite:///relative.db"),
+        ("sqlite:////abs/guard.db?timeout=5", "sqlite:////abs/guard.db?timeout=5"),
+        ("memory://", "memory://"),
+        ("http://[unclosed", "[redacted]"),
+    ],
+)
+def test_a_url_is_shown_without_its_credentials(url: str, shown: str) -> None:
+    assert mask_url(url) == shown
+    for secret in url_secrets(url):
+        assert secret not in mask_url(url)
+
+
+def test_a_url_names_its_secrets_for_a_masker() -> None:
+    secrets = url_secrets("rediss://me:p%40ss@h/0?password=other&token=t0k")
+    assert sorted(secrets) == ["me", "other", "p@ss", "t0k"]
+    masker = Masker(secrets)
+    assert masker("AUTH failed for p@ss and other") == "AUTH failed for [redacted] and [redacted]"
