@@ -50,7 +50,7 @@ def test_classify_agrees_with_is_valid_number_on_many_numbers() -> None:
         for code in codes
         for _ in range(12)
     ]
-    kinds = {classify.__wrapped__(phone): phone for phone in phones}  # type: ignore[attr-defined]
+    kinds = {classify.__wrapped__(phone): phone for phone in phones}
     assert set(kinds) == set(PhoneKind)  # the sample reaches every kind
     for phone in phones:
-        assert classify.__wrapped__(phone) is _classify_the_long_way(phone), phone  # type: ignore[attr-defined]
+        assert classify.__wrapped__(phone) is _classify_the_long_way(phone), phone

@@ -200,8 +200,10 @@ class FaultInjector:
         self._log: deque[FaultRecord] = deque(maxlen=log_cap)
 
     # -- configuring ------------------------------------------------------------------
-    def script(self, *faults: Fault | FaultKind | str | None) -> None:
-        """Queue faults for the next requests, one each; ``None`` lets one pass."""
+    def script(self, *faults: Fault | FaultKind | str | Mapping[str, Any] | None) -> None:
+        """Queue faults for the next requests, one each; ``None`` lets one pass. A fault is
+        a Fault, a kind (or its name) or its JSON object (``{"kind": ..., "status": ...}``).
+        """
         if len(faults) > SCRIPT_CAP:
             raise ValueError(f"at most {SCRIPT_CAP} scripted faults wait at once")
         queued = [None if fault is None else Fault.coerce(fault) for fault in faults]
