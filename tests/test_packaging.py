@@ -216,6 +216,15 @@ def test_diff_works_from_a_plain_cli_install(wheel: Path, tmp_path: Path) -> Non
     found = json.loads(_run(python, "-c", INVENTORY, cwd=tmp_path).stdout)
     assert {"click", "rich"} <= set(found)
     assert not {"starlette", "uvicorn", "schemathesis", "pyyaml"} & set(found)
+    # Help lists every command, those of the other extras with what they need.
+    for args in (["--help"], ["-h"], []):
+        result = _run(python, "-m", "intercom_phone_switch", *args, cwd=tmp_path)
+        assert result.returncode in (0, 2), (args, result.stderr)
+        assert "Traceback" not in result.stderr, args
+        shown = result.stdout + result.stderr
+        assert "send " in shown
+        assert "(needs the [fake] extra)" in shown
+        assert "(needs the [contract] extra)" in shown
     # The commands of the other extras say, in one line, what to install.
     for command, extra in (
         (["serve", "--port", "0"], "fake"),

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.versions import NEXT
+
 USER_SCRIPT = """
 from __future__ import annotations
 
@@ -87,7 +89,7 @@ def test_a_type_checker_catches_a_version_intercom_does_not_accept(tmp_path: Pat
     script = tmp_path / "typo.py"
     script.write_text(
         "from intercom_phone_switch import PhoneSwitchClient\n"
-        'PhoneSwitchClient("t", version="2.61")\n'
+        f'PhoneSwitchClient("t", version="{NEXT}")\n'
         'PhoneSwitchClient("t", version="2.13", region="mars")\n',
         encoding="utf-8",
     )

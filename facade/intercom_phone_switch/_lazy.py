@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import types
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -24,6 +25,16 @@ def lazy_exports(
         return value
 
     def __dir__() -> list[str]:
-        return sorted(set(vars(sys.modules[package])) | set(homes))
+        # The public names only: not the helpers of the package's own module (annotations,
+        # TYPE_CHECKING, lazy_exports) nor its dunders; its public submodules, once imported.
+        module = sys.modules[package]
+        submodules = {
+            name
+            for name, value in vars(module).items()
+            if not name.startswith("_")
+            and isinstance(value, types.ModuleType)
+            and value.__name__ == f"{package}.{name}"
+        }
+        return sorted(set(homes) | submodules)
 
     return __getattr__, __dir__

@@ -1,7 +1,10 @@
 """The ``intercom-phone-switch`` console script.
 
 Each subcommand lives in its own module under ``intercom_phone_switch.commands`` and is
-imported only when it runs, so ``--help`` and quick commands stay fast.
+imported only when it runs or when help lists it. A command whose extra is not installed
+(``serve`` and ``demo`` need ``[fake]``, ``contract`` needs ``[contract]``) is still
+listed, with the extra it needs, and running it says what to install, in one line: the
+help of a ``[cli]``-only install works.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 import click
 
-from ._extras import MissingExtra
+from ._extras import MissingExtra, missing
 
 #: Subcommand name -> "module:attribute" of its click command.
 COMMANDS: dict[str, str] = {
@@ -25,6 +28,28 @@ COMMANDS: dict[str, str] = {
     "contract": "intercom_phone_switch.commands.contract:contract",
     "diff": "intercom_phone_switch.commands.diff:diff",
 }
+
+
+#: Subcommand -> the extra it needs beyond [cli] (each of its modules checks it too).
+EXTRAS: dict[str, str] = {"serve": "fake", "demo": "fake", "contract": "contract"}
+
+
+def _needs(name: str, extra: str) -> click.Command:
+    """What stands for command ``name`` while its ``extra`` is not installed: listed with
+    what it needs, and, whatever it is given (``--help`` too), saying what to install."""
+    absent = missing(extra) or extra
+
+    def needed() -> None:
+        raise MissingExtra(f"the {name} command", extra, absent)
+
+    return click.Command(
+        name,
+        callback=needed,
+        help=f"Needs the [{extra}] extra: pip install 'intercom-phone-switch[{extra}]'.",
+        short_help=f"(needs the [{extra}] extra)",
+        add_help_option=False,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
 
 
 #: The package-version flag, valid only alone: after a command, ``--version`` is that
@@ -62,8 +87,14 @@ class _LazyGroup(click.Group):
         target = COMMANDS.get(cmd_name)
         if target is None or cmd_name not in self.list_commands(ctx):
             return None
+        extra = EXTRAS.get(cmd_name)
+        if extra is not None and missing(extra) is not None:
+            return _needs(cmd_name, extra)
         module, attribute = target.split(":")
-        command = getattr(importlib.import_module(module), attribute)
+        try:
+            command = getattr(importlib.import_module(module), attribute)
+        except MissingExtra as absent:  # an extra's module missing that EXTRAS did not name
+            return _needs(cmd_name, absent.extra)
         assert isinstance(command, click.Command)
         return command
 

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 from openapi_spec_validator import validate
 
 from codegen.effective import SpecError, build, header_mapping
 from intercom_phone_switch_generated import registry
+from tests.versions import LATEST, NEXT, PREVIOUS
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = build(ROOT)
@@ -16,12 +19,13 @@ SPECS = build(ROOT)
 def test_versions_come_from_stored_spec_and_overlays() -> None:
     overlays = sorted(p.stem for p in (ROOT / "overlays").glob("*.yaml"))
     versions = [spec.version for spec in SPECS]
-    assert sorted(versions) == sorted([*overlays, "2.16"])
-    assert len(versions) == 11
+    stored = yaml.safe_load((ROOT / "openapi.yaml").read_text())["info"]["version"]
+    assert sorted(versions) == sorted([*overlays, stored])
+    assert len(versions) == len(overlays) + 1
     assert versions[0] == "2.7"
     assert versions[-1] == "Preview"
     assert tuple(versions) == registry.VERSIONS
-    assert registry.LATEST_VERSION == "2.16"
+    assert stored == registry.LATEST_VERSION
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.version)
@@ -63,7 +67,7 @@ def test_versions_differ_where_intercom_says_they_do() -> None:
 def test_header_mapping_serves_old_versions_with_the_oldest_description() -> None:
     mapping = header_mapping(SPECS)
     assert mapping["1.0"] == mapping["2.6"] == "2.7"
-    assert mapping["2.16"] == "2.16"
+    assert mapping[LATEST] == LATEST
     assert mapping["Unstable"] == "Preview"
     assert "preview" not in mapping, "Intercom rejects the lowercase spelling"
     assert mapping == registry.HEADER_VALUES
@@ -72,16 +76,17 @@ def test_header_mapping_serves_old_versions_with_the_oldest_description() -> Non
 def test_an_overlay_named_after_another_version_is_refused(tmp_path: Path) -> None:
     (tmp_path / "overlays").mkdir()
     (tmp_path / "openapi.yaml").write_text((ROOT / "openapi.yaml").read_text())
-    (tmp_path / "overlays" / "2.99.yaml").write_text((ROOT / "overlays" / "2.15.yaml").read_text())
-    with pytest.raises(SpecError, match=r"name it 2\.15\.yaml"):
+    overlay = (ROOT / "overlays" / f"{PREVIOUS}.yaml").read_text()
+    (tmp_path / "overlays" / "2.99.yaml").write_text(overlay)
+    with pytest.raises(SpecError, match=rf"name it {re.escape(PREVIOUS)}\.yaml"):
         build(tmp_path)
 
 
 def test_the_stored_spec_must_be_the_newest_stable_version(tmp_path: Path) -> None:
     (tmp_path / "overlays").mkdir()
     (tmp_path / "openapi.yaml").write_text((ROOT / "openapi.yaml").read_text())
-    text = (ROOT / "overlays" / "2.15.yaml").read_text().replace('"2.15"', '"2.17"')
-    (tmp_path / "overlays" / "2.17.yaml").write_text(text.replace("2.15", "2.17"))
+    text = (ROOT / "overlays" / f"{PREVIOUS}.yaml").read_text()
+    (tmp_path / "overlays" / f"{NEXT}.yaml").write_text(text.replace(PREVIOUS, NEXT))
     with pytest.raises(SpecError, match="must be the newest stable"):
         build(tmp_path)
 

@@ -33,12 +33,16 @@ from codegen.overlay import apply_overlay
 from codegen.overlay_writer import actions, overlay_text
 from codegen.prose import graft, reorder, strip
 from intercom_phone_switch._spec_diff import diff
+from tests.versions import LATEST
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CHANGED = FIXTURES / "changed" / "2.17.yaml"
+#: The newest stable version of the fixtures' world, where changed/2.17.yaml is the next
+#: version. Tests that import it start from the project as it was when this was its newest
+#: stable version (``rewind``), whatever the project's newest is today.
+FIXTURES_LATEST = "2.16"
 PROJECT_INPUTS = ("openapi.yaml", "overlays", "generator-config.yml")
-STORED_VERSION = "2.16"
 PROSE_KEYS = ("description", "summary", "title")
 
 
@@ -85,6 +89,28 @@ def copy_project(target: Path, with_generated: bool = False) -> Path:
     return target
 
 
+def rewind(root: Path, version: str = FIXTURES_LATEST) -> Path:
+    """Make ``root``, a copy of the project, what it was while ``version`` was its newest
+    stable version: that version's effective spec becomes openapi.yaml, the newer stable
+    versions go, and every other overlay is written against it. Each remaining version
+    keeps its contract. Nothing changes when ``version`` is already the stored one."""
+    stored_path = root / "openapi.yaml"
+    stored_text = stored_path.read_text(encoding="utf-8")
+    if str(load(stored_text)["info"]["version"]) == version:
+        return root
+    documents = {spec.version: spec.document for spec in build(root)}
+    stored = documents[version]
+    stored_path.write_text(dump(stored, top_level_comments(stored_text)), encoding="utf-8")
+    for other, document in documents.items():
+        overlay = root / "overlays" / f"{other}.yaml"
+        if other != "Preview" and version_key(other) >= version_key(version):
+            overlay.unlink(missing_ok=True)
+            continue
+        previous = load(overlay.read_text(encoding="utf-8")) if overlay.is_file() else None
+        overlay.write_text(overlay_text(stored, document, other, previous), encoding="utf-8")
+    return root
+
+
 def strings(node: Any) -> Iterator[str]:
     if isinstance(node, dict):
         for key, value in node.items():
@@ -129,7 +155,7 @@ def kinds(overlay: dict[str, Any]) -> list[tuple[str, str]]:
 def test_import_reproduces_the_committed_files(version: str, path: Path) -> None:
     source = description(path)
     result = plan_import(ROOT, version, source)
-    own_file = "openapi.yaml" if version == STORED_VERSION else f"overlays/{version}.yaml"
+    own_file = "openapi.yaml" if version == LATEST else f"overlays/{version}.yaml"
     assert own_file in result.files
     assert result.changes(ROOT) == [], (
         "importing changes committed files; after a hand edit, run "
@@ -198,7 +224,7 @@ def rows(changes: Any) -> list[tuple[str, str, str, bool]]:
 
 
 def test_a_newer_version_becomes_the_stored_spec(tmp_path: Path) -> None:
-    root = copy_project(tmp_path)
+    root = rewind(copy_project(tmp_path))
     before = {spec.version: spec.document for spec in build(root)}
     result = plan_import(root, "2.17", description(CHANGED))
     assert result.promoted
@@ -246,8 +272,9 @@ def preview_of(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def test_a_changed_endpoint_as_an_overlay() -> None:
-    result = plan_import(ROOT, "Preview", preview_of(description(CHANGED)))
+def test_a_changed_endpoint_as_an_overlay(tmp_path: Path) -> None:
+    root = rewind(copy_project(tmp_path))
+    result = plan_import(root, "Preview", preview_of(description(CHANGED)))
     assert list(result.files) == ["overlays/Preview.yaml"]
     overlay = load(result.files["overlays/Preview.yaml"])
     schemas = "$.components.schemas"
@@ -265,7 +292,7 @@ def test_a_changed_endpoint_as_an_overlay() -> None:
     ), "the description of an unchanged action is kept"
     assert overlay["actions"][3]["update"] == {"sms_consent": {"type": "boolean"}}
     assert overlay["actions"][5]["update"] == {"required": ["phone", "sms_consent"]}
-    stored = load((ROOT / "openapi.yaml").read_text())
+    stored = load((root / "openapi.yaml").read_text())
     assert same(apply_overlay(stored, overlay), result.document)
     assert rows(diff(stored, result.document)) == [
         ("header Intercom-Version", "enum widened", "new values: Preview", False),
@@ -670,7 +697,7 @@ def test_adding_a_version_end_to_end(tmp_path: Path) -> None:
     import schemathesis
     from openapi_spec_validator import validate
 
-    root = copy_project(tmp_path / "project", with_generated=True)
+    root = rewind(copy_project(tmp_path / "project", with_generated=True))
     result = CliRunner().invoke(
         import_spec, ["2.17", str(CHANGED), "--root", str(root)], terminal_width=200
     )

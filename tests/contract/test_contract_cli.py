@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from intercom_phone_switch.cli import main
 from intercom_phone_switch.fake import FakeIntercom, FakeServer
+from tests.versions import LATEST
 
 from .broken import TOKEN as BROKEN_TOKEN
 from .broken import broken_app
@@ -43,7 +44,7 @@ def test_the_embedded_fake_keeps_the_chosen_versions(tmp_path: Path) -> None:
     code, output = invoke(
         "--fake",
         "--version",
-        "2.16",
+        LATEST,
         "--version",
         "Unstable,2.7",
         "--max-examples",
@@ -54,14 +55,14 @@ def test_the_embedded_fake_keeps_the_chosen_versions(tmp_path: Path) -> None:
 
     assert code == 0, output
     lines = [line for line in output.splitlines() if " vs embedded fake: " in line]
-    assert [line.split()[0] for line in lines] == ["2.16", "Preview", "2.7"]
+    assert [line.split()[0] for line in lines] == [LATEST, "Preview", "2.7"]
     assert all(" 0 failures " in line for line in lines)
     root = ET.parse(report).getroot()
     assert root.tag == "testsuites"
     assert (root.get("failures"), root.get("errors")) == ("0", "0")
     suites = root.findall("testsuite")
     assert [suite.get("name") for suite in suites] == [
-        "contract 2.16",
+        f"contract {LATEST}",
         "contract Preview",
         "contract 2.7",
     ]
@@ -75,7 +76,7 @@ def test_the_embedded_fake_keeps_the_chosen_versions(tmp_path: Path) -> None:
 
 def test_a_server_without_an_allowlist_gets_no_sms(fake: FakeIntercom, server: FakeServer) -> None:
     code, output = invoke(
-        "--base-url", server.url, "--token", TOKEN, "--version", "2.16", "--max-examples", "20"
+        "--base-url", server.url, "--token", TOKEN, "--version", LATEST, "--max-examples", "20"
     )
 
     assert code == 0, output
@@ -104,7 +105,7 @@ def test_an_allowlist_and_a_cap_bound_what_is_texted(
         "--token",
         TOKEN,
         "--intercom-version",
-        "2.16",
+        LATEST,
         "--version",
         "2.12",
         "--sms-allowlist",
@@ -117,17 +118,18 @@ def test_an_allowlist_and_a_cap_bound_what_is_texted(
         str(report),
     )
 
-    # 2.12 was not run: not counted as kept, and the run is incomplete (exit 3).
+    # The latest was cut short and 2.12 not run: neither is kept; the run is incomplete.
     assert code == 3, output
     assert "SMS cap reached" in output
-    assert "2.12 vs " in output
-    assert "not run" in output
     assert "every version" not in output
-    assert "Contract kept by 1 of 2 versions: 2.16." in output
+    assert "Contract kept by none of the 2 versions." in output
+    assert f"Cut short, so not kept: {LATEST}" in output
     assert "Not run, so not checked: 2.12 (the SMS cap was spent" in output
+    assert "--max-sms must be at least" in output
     assert 0 < fake.outbox.total <= 4
     assert {sms.phone for sms in fake.outbox.messages()} <= set(ALLOWED.split(","))
     suites = ET.parse(report).getroot().findall("testsuite")
+    assert suites[0].find("testcase[@name='run']/skipped") is not None
     assert suites[1].find("testcase/skipped") is not None
 
 
@@ -140,7 +142,7 @@ def test_a_broken_server_fails_the_run(tmp_path: Path) -> None:
             "--token",
             BROKEN_TOKEN,
             "--version",
-            "2.16",
+            LATEST,
             "--sms-allowlist",
             ALLOWED,
             "--max-sms",
@@ -150,7 +152,7 @@ def test_a_broken_server_fails_the_run(tmp_path: Path) -> None:
         )
 
     assert code == 1, output
-    assert "Contract broken for 2.16" in output
+    assert f"Contract broken for {LATEST}" in output
     root = ET.parse(report).getroot()
     assert root.get("failures") != "0"
     failing = [
@@ -190,7 +192,7 @@ def test_refused_credentials_fail_the_run_and_say_why(
         "--token",
         "WRONG",
         "--version",
-        "2.16,2.12",
+        f"{LATEST},2.12",
         "--max-examples",
         "10",
         "--junit-xml",
@@ -202,8 +204,8 @@ def test_refused_credentials_fail_the_run_and_say_why(
     assert "nothing was checked" in output
     assert "Contract kept by none" in output
     assert "--token" in output
-    assert "2.12 vs " in output, "nothing is gained by going on"
-    assert "not run (the server refused the credentials" in output
+    assert "2.12 vs " not in output, "nothing is gained by going on"
+    assert "Not run, so not checked: 2.12 (the server refused the credentials" in output
     root = ET.parse(report).getroot()
     assert root.get("failures") == "1"
     failure = root.find("testsuite/testcase[@name='run']/failure")
@@ -232,7 +234,7 @@ def test_a_token_echoed_by_the_server_is_never_shown(tmp_path: Path) -> None:
                 "--base-url",
                 served.url,
                 "--version",
-                "2.16",
+                LATEST,
                 "--max-examples",
                 "5",
                 "--junit-xml",
@@ -254,7 +256,7 @@ def test_refused_credentials_are_found_in_process_too() -> None:
     target = Target.in_process(
         FakeIntercom(tokens=["the-right-one"]), "WRONG", sms_free=True, label="fake"
     )
-    first, second = run(["2.16", "2.12"], target, settings=Settings(max_examples=5))
+    first, second = run([LATEST, "2.12"], target, settings=Settings(max_examples=5))
 
     assert not first.ok
     assert first.nothing_checked

@@ -23,11 +23,14 @@ from intercom_phone_switch.contract.safety import (
     risky_fields,
 )
 from intercom_phone_switch.fake import FakeIntercom, FakeServer
+from tests.versions import LATEST
 
 pytestmark = pytest.mark.contract
 
 TOKEN = "safety-token"
 PATTERN = re.compile(r"^\+[1-9][0-9]{1,14}$")
+#: The phone's stable name, which is also its JSON property in the stored spec.
+FIELD = "phone"
 #: Numbers the fake texts (valid mobiles), none of them in the spec's examples.
 ALLOWED = ("+15005550006", "+12025550123")
 SMALL = Settings(max_examples=30)
@@ -88,7 +91,7 @@ def test_the_phone_is_found_in_any_body_a_server_could_read() -> None:
 
 
 def test_without_an_allowlist_nothing_risky_leaves() -> None:
-    guard = SmsGuard(SmsPolicy(), PATTERN)
+    guard = SmsGuard(SmsPolicy(), FIELD, PATTERN)
 
     assert guard.keep({"phone": "+10"})
     assert not guard.keep({"phone": "+353832345678"})
@@ -100,7 +103,7 @@ def test_without_an_allowlist_nothing_risky_leaves() -> None:
 
 def test_with_an_allowlist_phones_are_replaced_until_the_cap() -> None:
     stopped: list[bool] = []
-    guard = SmsGuard(SmsPolicy(ALLOWED, 3), PATTERN, on_cap=lambda: stopped.append(True))
+    guard = SmsGuard(SmsPolicy(ALLOWED, 3), FIELD, PATTERN, on_cap=lambda: stopped.append(True))
     bodies = [{"phone": "+353832345678", "custom_attributes": {"a": 1}} for _ in range(3)]
 
     for body in bodies:
@@ -110,16 +113,21 @@ def test_with_an_allowlist_phones_are_replaced_until_the_cap() -> None:
     assert [body["phone"] for body in bodies] == [ALLOWED[0], ALLOWED[1], ALLOWED[0]]
     assert all(body["custom_attributes"] == {"a": 1} for body in bodies)
     assert guard.tally.sent == 3
-    assert guard.tally.cap_reached
-    assert stopped == [True]
+    # Spent, but not yet reached: nothing was kept back (a cap of exactly what a run
+    # needs lets it end).
+    assert not guard.tally.cap_reached
+    assert stopped == []
     assert not guard.keep({"phone": "+353832345678"})
     with pytest.raises(SmsBlocked):
         guard.admit({"phone": ALLOWED[0]})
     assert guard.tally.sent == 3
+    assert guard.tally.cap_reached
+    assert guard.tally.over_cap == 2
+    assert stopped == [True]
 
 
 def test_risky_phones_the_schema_refuses_are_never_replaced() -> None:
-    guard = SmsGuard(SmsPolicy(ALLOWED, 10), PATTERN)
+    guard = SmsGuard(SmsPolicy(ALLOWED, 10), FIELD, PATTERN)
     body = {"phone": "+353 83 234 5678"}
 
     assert not guard.keep(body)
@@ -131,8 +139,8 @@ def test_risky_phones_the_schema_refuses_are_never_replaced() -> None:
 
 def test_the_cap_spans_the_guards_of_one_run() -> None:
     tally = SmsTally()
-    first = SmsGuard(SmsPolicy(ALLOWED, 2), PATTERN, tally)
-    second = SmsGuard(SmsPolicy(ALLOWED, 2), PATTERN, tally)
+    first = SmsGuard(SmsPolicy(ALLOWED, 2), FIELD, PATTERN, tally)
+    second = SmsGuard(SmsPolicy(ALLOWED, 2), FIELD, PATTERN, tally)
 
     first.admit({"phone": "+353832345678"})
     second.admit({"phone": "+353832345678"})
@@ -144,7 +152,7 @@ def test_the_cap_spans_the_guards_of_one_run() -> None:
 
 def test_allowlisted_numbers_must_fit_the_version() -> None:
     with pytest.raises(SmsPolicyError):
-        SmsGuard(SmsPolicy(ALLOWED, 2), re.compile(r"^\+44[0-9]+$"))
+        SmsGuard(SmsPolicy(ALLOWED, 2), FIELD, re.compile(r"^\+44[0-9]+$"))
 
 
 def test_a_network_target_is_never_sms_free() -> None:
@@ -167,7 +175,7 @@ def server(fake: FakeIntercom) -> Iterator[FakeServer]:
 
 
 def test_without_an_allowlist_the_run_texts_nobody(fake: FakeIntercom, server: FakeServer) -> None:
-    result = run_version("2.16", Target.remote(server.url, TOKEN), settings=SMALL)
+    result = run_version(LATEST, Target.remote(server.url, TOKEN), settings=SMALL)
 
     assert fake.outbox.total == 0
     assert result.ok, result.problems
@@ -185,7 +193,7 @@ def test_with_an_allowlist_only_allowed_numbers_are_texted_up_to_the_cap(
 ) -> None:
     cap = 12
     results = run(
-        ["2.16", "2.7"],
+        [LATEST, "2.7"],
         Target.remote(server.url, TOKEN),
         settings=SMALL,
         sms=SmsPolicy(ALLOWED, cap),
@@ -202,6 +210,8 @@ def test_with_an_allowlist_only_allowed_numbers_are_texted_up_to_the_cap(
     assert first.sms.replaced > 0
     assert first.stopped_by_cap
     assert not first.failures
+    assert first.cut_short, "the cap ran out part-way: the version was not run to its end"
+    assert not first.ok
     # The cap holds for the whole run: the next version does not start.
     assert second.not_run is not None
     assert second.cases == 0

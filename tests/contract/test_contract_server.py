@@ -1,6 +1,6 @@
 """Server side: the embedded fake keeps the contract of every supported version.
 
-One test per version (``-k 2.16`` picks one). Each runs schemathesis' examples, coverage
+One test per version (``-k 2.12`` picks one). Each runs schemathesis' examples, coverage
 and fuzzing phases with positive and negative data and every default check, in-process,
 with a fixed seed and no example database.
 """

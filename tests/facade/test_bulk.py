@@ -30,6 +30,7 @@ from intercom_phone_switch import (
 )
 from intercom_phone_switch._batch import state_of
 from intercom_phone_switch._bulk import MAX_WINDOW_WAIT, Pacer
+from tests.waiting import until
 
 MakeAsync = Callable[..., AsyncPhoneSwitchClient]
 
@@ -165,8 +166,7 @@ def test_cancelling_a_bulk_call_stops_every_worker(intercom: FakeIntercom) -> No
         http = httpx.AsyncClient(transport=httpx.MockTransport(slow))
         client = AsyncPhoneSwitchClient("token", http_client=http)
         bulk = asyncio.ensure_future(client.create_phone_switches(phones(10), concurrency=2))
-        while len(arrived) < 2:
-            await asyncio.sleep(0)
+        await until(lambda: len(arrived) >= 2, lambda: f"2 requests, {len(arrived)} arrived")
         bulk.cancel()
         with pytest.raises(asyncio.CancelledError):
             await bulk
@@ -197,6 +197,10 @@ class Gate:
         if len(self.arrived) > self.open:
             await self.release.wait()
         return await self.intercom.async_handler(request)
+
+
+def arrivals(gate: Gate, wanted: int) -> str:
+    return f"{wanted} requests at the gate, {len(gate.arrived)} arrived"
 
 
 def gated_client(gate: Gate, clock: FakeClock, **options: object) -> AsyncPhoneSwitchClient:
@@ -231,8 +235,7 @@ def test_a_cancelled_batch_keeps_every_outcome(intercom: FakeIntercom, clock: Fa
         client = gated_client(gate, clock)
         batch = client.phone_switch_batch(numbers, concurrency=3)
         task = asyncio.ensure_future(batch.run())
-        while len(gate.arrived) < 10:
-            await asyncio.sleep(0)
+        await until(lambda: len(gate.arrived) >= 10, lambda: arrivals(gate, 10))
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -273,8 +276,7 @@ def test_cancelling_twice_still_waits_for_the_requests_under_way(
     async def run() -> object:
         batch = gated_client(gate, clock).phone_switch_batch(phones(5), concurrency=2)
         task = asyncio.ensure_future(batch.run())
-        while len(gate.arrived) < 2:
-            await asyncio.sleep(0)
+        await until(lambda: len(gate.arrived) >= 2, lambda: arrivals(gate, 2))
         task.cancel()
         await asyncio.sleep(0)
         task.cancel()
@@ -297,8 +299,7 @@ def test_a_failing_task_group_leaves_the_batch_readable(
         batch = gated_client(gate, clock).phone_switch_batch(phones(12), concurrency=2)
 
         async def failing() -> None:
-            while len(gate.arrived) < 5:
-                await asyncio.sleep(0)
+            await until(lambda: len(gate.arrived) >= 5, lambda: arrivals(gate, 5))
             raise KeyError("a sibling failed")
 
         async def grouped() -> None:
@@ -324,8 +325,7 @@ def test_running_the_batch_again_sends_only_the_never_started(
     async def run() -> list[PhoneSwitch | PhoneSwitchError]:
         batch = gated_client(gate, clock).phone_switch_batch(numbers, concurrency=2)
         task = asyncio.ensure_future(batch.run())
-        while len(gate.arrived) < 5:
-            await asyncio.sleep(0)
+        await until(lambda: len(gate.arrived) >= 5, lambda: arrivals(gate, 5))
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

@@ -11,9 +11,14 @@ import pytest
 from click.testing import CliRunner
 from phone_fakes import LANDLINE, MOBILE, TOKEN, FakeIntercom
 
-from intercom_phone_switch._versions import served
 from intercom_phone_switch.cli import main
-from intercom_phone_switch.commands.versions import differences, header_values, what_differs
+from intercom_phone_switch.commands.versions import (
+    differences,
+    header_values,
+    value_types,
+    what_differs,
+)
+from intercom_phone_switch.spec import effective
 from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSION, VERSIONS
 
 
@@ -147,19 +152,28 @@ def test_what_differs_is_read_from_each_effective_spec() -> None:
     rows = {row[0]: row for row in what_differs()}
     assert list(rows) == list(VERSIONS)
     for version, (_, listed, values, _) in rows.items():
-        contract = served(version).contract
-        assert values == ", ".join(contract.value_types)
-        assert listed == header_values(contract.document)
+        assert listed == header_values(effective(version).document)
+        assert values == ", ".join(value_types(effective(version))) or values == "none"
     assert rows["2.13"][2] == "string, custom object instance list"
     assert rows["2.11"][1] == "1.0-2.11, Preview"
-    assert rows["2.7"][3] == (
-        "custom_attributes differs; no custom_object_instance; no custom_object_instance_list"
-    )
-    assert rows["2.14"][3] == "nothing"
+    # Each version is compared with the latest, whichever it is.
+    latest = effective(LATEST_VERSION).document
+    assert rows[LATEST_VERSION][3] == "(the newest stable version)"
+    for version in VERSIONS:
+        if version != LATEST_VERSION:
+            found = differences(effective(version).document, latest)
+            assert rows[version][3] == ("; ".join(found) or "nothing")
+    # What 2.7 lacks stays lacking whatever a newer version adds.
+    assert {
+        "custom_attributes differs",
+        "no custom_object_instance",
+        "no custom_object_instance_list",
+    } <= set(rows["2.7"][3].split("; "))
+    assert differences(effective("2.14").document, effective("2.15").document) == []
 
 
 def test_differences_compares_whole_documents() -> None:
-    latest = served(LATEST_VERSION).contract.document
+    latest = effective(LATEST_VERSION).document
     changed = {**latest, "servers": []}
     assert differences(changed, latest) == ["servers"]
     assert differences(latest, latest) == []

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from codegen.import_command import import_spec
 from intercom_phone_switch.cli import main
+from tests.versions import LATEST, NEXT, PREVIOUS
 
 ROOT = Path(__file__).resolve().parents[2]
 MOBILE = "+353832345678"
@@ -32,8 +33,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _cases(files: Path) -> list[list[str]]:
     send = ["send", MOBILE]
-    contract = ["contract", "--version", "2.16", "--max-examples", "1"]
-    spec = ["import-spec", "2.16"]
+    contract = ["contract", "--version", LATEST, "--max-examples", "1"]
+    spec = ["import-spec", LATEST]
     check = ["--root", str(ROOT), "--check", "--no-generate"]
     return [
         # send
@@ -52,7 +53,7 @@ def _cases(files: Path) -> list[list[str]]:
         [*send, "--base-url", NOWHERE, "--attr", "=x"],
         [*send, "--base-url", NOWHERE, "--attr", ":=1"],
         [*send, "--base-url", NOWHERE, "--attr", "a=1", "--attr", "a=2"],
-        [*send, "--intercom-version", "9.9"],
+        [*send, "--intercom-version", NEXT],
         [*send, "--version"],
         [*send, "--region", "mars"],
         ["send"],
@@ -68,7 +69,7 @@ def _cases(files: Path) -> list[list[str]]:
         [*contract, "--fake", "--time-limit", "inf"],
         [*contract, "--fake", "--max-examples", "0"],
         [*contract, "--fake", "--seed", "abc"],
-        [*contract, "--fake", "--version", "9.9"],
+        [*contract, "--fake", "--version", NEXT],
         [*contract, "--fake", "--junit-xml", str(files / "a-file" / "x.xml")],
         [*contract, "--fake", "--junit-xml", str(files / "folder.yaml")],
         # import-spec
@@ -84,13 +85,13 @@ def _cases(files: Path) -> list[list[str]]:
         ["import-spec", "--normalize", "--root", str(files / "empty-root"), "--check"],
         ["import-spec", "--root", str(files / "nowhere")],
         # diff
-        ["diff", str(files / "binary.yaml"), "2.16", "--root", str(ROOT)],
-        ["diff", str(files / "broken.yaml"), "2.16", "--root", str(ROOT)],
-        ["diff", str(files / "list.yaml"), "2.16", "--root", str(ROOT)],
-        ["diff", str(files / "paths.yaml"), "2.16", "--root", str(ROOT)],
-        ["diff", "9.9", "2.16", "--root", str(ROOT)],
-        ["diff", "2.15", "2.16", "--root", str(files / "empty-root")],
-        ["diff", "2.15", "2.16", "--root", str(ROOT), "--output", str(files / "a-file" / "x")],
+        ["diff", str(files / "binary.yaml"), LATEST, "--root", str(ROOT)],
+        ["diff", str(files / "broken.yaml"), LATEST, "--root", str(ROOT)],
+        ["diff", str(files / "list.yaml"), LATEST, "--root", str(ROOT)],
+        ["diff", str(files / "paths.yaml"), LATEST, "--root", str(ROOT)],
+        ["diff", NEXT, LATEST, "--root", str(ROOT)],
+        ["diff", PREVIOUS, LATEST, "--root", str(files / "empty-root")],
+        ["diff", PREVIOUS, LATEST, "--root", str(ROOT), "--output", str(files / "a-file" / "x")],
     ]
 
 

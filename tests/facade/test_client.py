@@ -22,6 +22,7 @@ from intercom_phone_switch import (
     RateLimit,
 )
 from intercom_phone_switch_generated.registry import HEADER_VALUES, MODULES
+from tests.versions import LATEST
 
 Make = Callable[..., PhoneSwitchClient]
 MakeAsync = Callable[..., AsyncPhoneSwitchClient]
@@ -75,9 +76,9 @@ def test_default_version_is_the_newest_stable_and_always_sent(
     make_client: Make, intercom: FakeIntercom
 ) -> None:
     with make_client() as client:
-        assert client.version == LATEST_VERSION == "2.16"
+        assert client.version == LATEST_VERSION == LATEST
         client.create_phone_switch(MOBILE)
-    assert intercom.requests[0].headers["Intercom-Version"] == "2.16"
+    assert intercom.requests[0].headers["Intercom-Version"] == LATEST
 
 
 def test_version_per_call_overrides_the_client(make_client: Make, intercom: FakeIntercom) -> None:

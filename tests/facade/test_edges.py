@@ -23,6 +23,7 @@ from intercom_phone_switch import (
     SmsNotSent,
 )
 from intercom_phone_switch._validation import _normalised
+from tests.versions import LATEST
 
 Make = Callable[..., PhoneSwitchClient]
 HUGE = "9" * 401
@@ -129,7 +130,7 @@ def test_the_system_clock_draws_different_jitter() -> None:
 @pytest.mark.parametrize("depth", [33, 1_200, 5_000])
 def test_deep_nesting_is_invalid_custom_attributes(make_client: Make, depth: int) -> None:
     with make_client() as client, pytest.raises(InvalidCustomAttributes) as caught:
-        client.create_phone_switch(MOBILE, {"deep": nested(depth)}, version="2.16")
+        client.create_phone_switch(MOBILE, {"deep": nested(depth)}, version=LATEST)
     assert caught.value.attribute == "deep"
     assert "nested more than 32 levels deep" in caught.value.message
 
@@ -188,7 +189,7 @@ def test_non_string_keys_are_refused_before_sending(
     make_client: Make, intercom: FakeIntercom, value: object
 ) -> None:
     with make_client() as client, pytest.raises(InvalidCustomAttributes) as caught:
-        client.create_phone_switch(MOBILE, {"nested": value}, version="2.16")
+        client.create_phone_switch(MOBILE, {"nested": value}, version=LATEST)
     assert "JSON keys are strings" in caught.value.message
     assert intercom.requests == []
 

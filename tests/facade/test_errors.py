@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -30,6 +31,7 @@ from intercom_phone_switch import (
 from intercom_phone_switch import errors as error_module
 from intercom_phone_switch._versions import served
 from intercom_phone_switch_generated.registry import VERSIONS
+from tests.versions import LATEST, NEXT
 
 Make = Callable[..., PhoneSwitchClient]
 REQUEST_ID = "3c1b2f8e-8a43-4f0e-9d55-5f7c2d9b6e10"
@@ -177,7 +179,7 @@ def test_error_lists(
     assert error.code == codes[0]
     assert error.error_key is None
     assert error.request_id == REQUEST_ID
-    assert error.version == "2.16"
+    assert error.version == LATEST
 
 
 def test_authentication_error_message_is_intercoms(
@@ -188,11 +190,11 @@ def test_authentication_error_message_is_intercoms(
     assert error.message == "Access Token Invalid"
     assert str(error) == (
         "Access Token Invalid "
-        f"[status=401, code=unauthorized, request_id={REQUEST_ID}, version=2.16]"
+        f"[status=401, code=unauthorized, request_id={REQUEST_ID}, version={LATEST}]"
     )
     assert repr(error) == (
         "AuthenticationError(message='Access Token Invalid', status=401, code='unauthorized', "
-        f"request_id='{REQUEST_ID}', version='2.16')"
+        f"request_id='{REQUEST_ID}', version='{LATEST}')"
     )
 
 
@@ -309,14 +311,16 @@ def test_invalid_input_is_caught_before_sending(make_client: Make, intercom: Fak
         None,
         "it is too short",
     )
-    assert (attributes.value.attribute, attributes.value.version) == ("plan", "2.16")
+    assert (attributes.value.attribute, attributes.value.version) == ("plan", LATEST)
     assert version.value.supported == SUPPORTED_VERSIONS
     assert "'preview'" in version.value.message
 
 
 def test_unsupported_version_at_construction() -> None:
-    with pytest.raises(UnsupportedVersion, match=r"'3\.0' is not one Intercom accepts"):
-        PhoneSwitchClient(TOKEN, version="3.0")
+    with pytest.raises(
+        UnsupportedVersion, match=rf"'{re.escape(NEXT)}' is not one Intercom accepts"
+    ):
+        PhoneSwitchClient(TOKEN, version=NEXT)
     with pytest.raises(UnsupportedVersion, match="versions are strings"):
         PhoneSwitchClient(TOKEN, version=2.1)  # type: ignore[arg-type]
 

@@ -19,6 +19,7 @@ from phone_fakes import MOBILE, TOKEN
 from intercom_phone_switch import AsyncPhoneSwitchClient, PhoneSwitchClient, PhoneSwitchError
 from intercom_phone_switch._secret import Token
 from intercom_phone_switch.fake._server import FakeServer
+from tests.versions import LATEST, NEXT
 
 ESCAPED = "".join(f"\\u{ord(c):04x}" for c in TOKEN)  # JSON that spells the token out
 
@@ -323,12 +324,12 @@ def test_the_generated_frames_never_see_the_token() -> None:
     assert "sync_detailed" in frames
     headers = frames["sync_detailed"]["kwargs"]["headers"]
     assert "Authorization" not in headers
-    assert headers["Intercom-Version"] == "2.16"
+    assert headers["Intercom-Version"] == LATEST
     assert list(holders(error)) == []
 
 
 def test_no_frame_of_a_construction_error_holds_the_token() -> None:
-    for options in ({"region": "mars"}, {"version": "9.9"}, {"max_response_size": 0}):
+    for options in ({"region": "mars"}, {"version": NEXT}, {"max_response_size": 0}):
         with pytest.raises(Exception) as caught:  # noqa: PT011 - each its own kind
             PhoneSwitchClient(TOKEN, **options)  # type: ignore[arg-type]
         ours = caught.value.__traceback__.tb_next  # type: ignore[union-attr]

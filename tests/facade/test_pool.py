@@ -12,6 +12,7 @@ from intercom_phone_switch import AsyncPhoneSwitchClient, PhoneSwitchClient
 from intercom_phone_switch._http import _failure
 from intercom_phone_switch._pool import SlotTransport, default_client
 from intercom_phone_switch._secret import Token
+from tests.waiting import until
 
 BODY = {"phone": "+353832345678"}
 
@@ -264,8 +265,9 @@ def test_a_request_cancelled_in_flight_leaves_the_slot_usable() -> None:
     async def run() -> int:
         async with server.running(), httpx.AsyncClient(transport=transport) as http:
             sending = asyncio.ensure_future(http.post(server.url + "/x", json=BODY))
-            while server.requests == 0:
-                await asyncio.sleep(0.01)
+            await until(
+                lambda: server.requests > 0, "the request to reach the server", interval=0.01
+            )
             sending.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await sending

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from intercom_phone_switch.fake import FakeIntercom, FaultKind
+from tests.versions import LATEST
 
 MOBILE = "+353832345678"
 PATH = "/phone_call_redirects"
@@ -26,7 +27,7 @@ def test_outbox_and_contacts(fake: FakeIntercom, raw: httpx.Client) -> None:
     assert outbox["total"] == 2
     assert outbox["cap"] == 10_000
     assert [(m["phone"], m["version"], m["spec_version"]) for m in outbox["messages"]] == [
-        (MOBILE, "2.16", "2.16"),
+        (MOBILE, LATEST, LATEST),
         ("+447911123456", "Unstable", "Preview"),
     ]
     assert outbox["messages"][0] == fake.outbox.messages()[0].to_json()
@@ -115,7 +116,7 @@ def test_bad_fault_settings_get_400(fake: FakeIntercom, raw: httpx.Client, body:
 def test_settings(fake: FakeIntercom, raw: httpx.Client) -> None:
     settings = raw.get("/__fake__/settings").json()
     assert settings == {
-        "default_version": "2.16",
+        "default_version": LATEST,
         "rate_limit": 1666,
         "rate_limit_window": 10.0,
         "tokens": 1,
@@ -152,7 +153,7 @@ def test_settings(fake: FakeIntercom, raw: httpx.Client) -> None:
 def test_bad_settings_get_400(fake: FakeIntercom, raw: httpx.Client, body: object) -> None:
     answer = raw.post("/__fake__/settings", json=body)
     assert answer.status_code == 400
-    assert fake.default_version == "2.16"
+    assert fake.default_version == LATEST
     assert fake.rate_limiter.limit == 1666
 
 
@@ -166,7 +167,7 @@ def test_admin_reads_never_fail_on_what_the_state_holds(
 
     at = datetime(2024, 1, 1, tzinfo=timezone.utc)
     fake.contacts.merge(MOBILE, {"a": "\ud800", "\udfff": 1}, at)
-    fake.outbox.record(SentSms(MOBILE, "u", {"a": "\ud800"}, "2.16", "2.16", "r", at))
+    fake.outbox.record(SentSms(MOBILE, "u", {"a": "\ud800"}, LATEST, LATEST, "r", at))
     for path in ("/__fake__/outbox", "/__fake__/contacts", f"/__fake__/contacts/{MOBILE}"):
         answer = raw.get(path)
         assert answer.status_code == 200, path

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from intercom_phone_switch.fake import DEFAULT_TOKEN, FakeIntercom
+from tests.versions import LATEST, NEXT
 
 PATH = "/phone_call_redirects"
 
@@ -13,11 +14,11 @@ PATH = "/phone_call_redirects"
 def test_defaults() -> None:
     fake = FakeIntercom()
     assert fake.tokens == frozenset({DEFAULT_TOKEN})
-    assert fake.default_version == "2.16"
+    assert fake.default_version == LATEST
     assert fake.rate_limiter.limit == 1666
     assert fake.rate_limiter.window == 10.0
     assert (fake.outbox.cap, fake.contacts.cap, fake.max_body_bytes) == (10_000, 10_000, 65_536)
-    assert repr(fake) == "<FakeIntercom tokens=1 default_version='2.16' sent=0>"
+    assert repr(fake) == f"<FakeIntercom tokens=1 default_version='{LATEST}' sent=0>"
 
 
 def test_versions() -> None:
@@ -27,7 +28,7 @@ def test_versions() -> None:
     assert fake.contract("Unstable").version == "Preview"
     assert fake.contract("1.0").version == "2.7"
     with pytest.raises(ValueError, match="does not accept"):
-        fake.default_version = "2.99"
+        fake.default_version = NEXT
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import asyncio
 import threading
 
 from intercom_phone_switch.fake._events import Changes
+from tests.waiting import until
 
 
 def test_wait_returns_at_once_when_the_revision_moved_on() -> None:
@@ -27,8 +28,7 @@ def test_a_notify_from_another_thread_wakes_the_waiter() -> None:
     async def main() -> int:
         seen = changes.revision
         waiting = asyncio.ensure_future(changes.wait(seen, timeout=60))
-        while "waiters=1" not in repr(changes):
-            await asyncio.sleep(0.001)
+        await until(lambda: "waiters=1" in repr(changes), "the waiter to register", interval=0.001)
         threading.Thread(target=changes.notify).start()
         # Far shorter than the wait's own timeout: only the notify can end it in time.
         return await asyncio.wait_for(waiting, 20)

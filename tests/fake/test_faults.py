@@ -3,12 +3,13 @@ from __future__ import annotations
 import pytest
 
 from intercom_phone_switch.fake import ALL_KINDS, Fault, FaultInjector, FaultKind
+from tests.versions import LATEST
 
 
 def draw(injector: FaultInjector, count: int) -> list[Fault | None]:
     found = []
     for sequence in range(1, count + 1):
-        record = injector.draw(sequence, f"req-{sequence}", "2.16", 1_700_000_000.0)
+        record = injector.draw(sequence, f"req-{sequence}", LATEST, 1_700_000_000.0)
         found.append(None if record is None else record.fault)
     return found
 

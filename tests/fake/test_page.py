@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -269,10 +270,12 @@ def test_the_event_stream_over_a_real_server(fake: FakeIntercom) -> None:
         assert first["outbox"]["messages"] == []
         send(fake, OTHER)  # filtered out, but a change all the same
         send(fake, MOBILE, {"issue_type": "Billing"})
+        deadline = time.monotonic() + 10
         while True:
             state = next(events)
             if state["outbox"]["messages"]:
                 break
+            assert time.monotonic() < deadline, f"no state with the message in 10 s: {state}"
         assert [m["phone"] for m in state["outbox"]["messages"]] == [MOBILE]
         assert state["revision"] > first["revision"]
 

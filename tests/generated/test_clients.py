@@ -53,9 +53,9 @@ def call(version: str, status: int, payload: object, sent: list[httpx.Request] |
 
 def test_all_versions_import_side_by_side() -> None:
     modules = [package(version) for version in VERSIONS]
-    assert len({m.__name__ for m in modules}) == len(VERSIONS) == 11
+    assert len({m.__name__ for m in modules}) == len(VERSIONS)
     classes = {importlib.import_module(f"{m.__name__}.models").PhoneSwitchRequest for m in modules}
-    assert len(classes) == 11, "every version has its own models"
+    assert len(classes) == len(VERSIONS), "every version has its own models"
 
 
 @pytest.mark.parametrize("version", VERSIONS)

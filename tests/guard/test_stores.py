@@ -12,6 +12,7 @@ import pytest
 
 from intercom_phone_switch.guard import Store, StoreError, open_store
 from intercom_phone_switch.guard._redis import RedisStore, redacted
+from tests.versions import LATEST
 
 
 @pytest.fixture
@@ -268,7 +269,7 @@ def test_only_an_accepted_outcome_is_dumped_late() -> None:
     from intercom_phone_switch import PhoneSwitch, RateLimit, ServerError
     from intercom_phone_switch.guard._payload import dump, payload
 
-    switch = PhoneSwitch("phone_call_redirect", "https://x/1", "+1", None, "2.16", RateLimit())
+    switch = PhoneSwitch("phone_call_redirect", "https://x/1", "+1", None, LATEST, RateLimit())
     late = payload(switch)
     assert callable(late)
     assert late() == dump(switch)
@@ -297,7 +298,7 @@ def test_an_accepted_outcome_with_a_lone_surrogate_is_kept_and_replayed(store: S
     from intercom_phone_switch.guard._payload import load, payload
 
     url = "https://x/msgr/\ud800"  # as a server could send it, JSON-escaped
-    switch = PhoneSwitch("phone_call_redirect", url, "+1", "r\udfff", "2.16", RateLimit(1, 0, 9))
+    switch = PhoneSwitch("phone_call_redirect", url, "+1", "r\udfff", LATEST, RateLimit(1, 0, 9))
     assert store.claim("k", "a", 30, 60) is None
     assert store.finish("k", "a", "accepted", payload(switch), 60)
     found = store.get("k")

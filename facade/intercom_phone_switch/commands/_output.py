@@ -67,19 +67,24 @@ class Output:
     @contextlib.contextmanager
     def library_logs(self) -> Iterator[None]:
         """The client's warnings on stderr, masked, instead of Python's last-resort handler."""
+        from intercom_phone_switch._logging import environment_handler
+
         log = logging.getLogger("intercom_phone_switch")
-        handler = _Handler(self)
+        # INTERCOM_PHONE_SWITCH_LOG already writes the records to stderr: not twice.
+        handler = None if environment_handler() is not None else _Handler(self)
         masking = _MaskingFilter(self)
         propagate = log.propagate
         # First among the logger's filters: the known secrets go whole, before any pattern
         # that masks only the part of them it recognises.
         log.filters.insert(0, masking)
-        log.addHandler(handler)
+        if handler is not None:
+            log.addHandler(handler)
         log.propagate = False
         try:
             yield
         finally:
-            log.removeHandler(handler)
+            if handler is not None:
+                log.removeHandler(handler)
             log.removeFilter(masking)
             log.propagate = propagate
 

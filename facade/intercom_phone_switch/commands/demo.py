@@ -3,9 +3,14 @@
 Starts the fake on a free 127.0.0.1 port, sends one phone switch through the client for
 every supported Intercom-Version, shows the answers and the fake's outbox, then provokes
 one of each error the client raises and shows its message. Needs no account and no
-network. Exit status 0 when everything behaved as expected, 1 otherwise. With
+network. Exit status 0 when everything behaved as expected, 1 otherwise (a step that
+fails in a way nobody expected is reported as such, never with a traceback). With
 ``--keep-serving`` the fake stays up afterwards, its outbox page open for a look, until
 Ctrl-C.
+
+The output is plain lines: each link and id is printed whole, on a line of its own or at
+the end of one, never folded into a table cell nor padded to a width, so that it can be
+copied from an 80-column terminal, a pipe or a CI log alike.
 """
 
 from __future__ import annotations
@@ -43,7 +48,8 @@ class Outcome:
 
 
 @click.command(
-    epilog="Exit status: 0 every step behaved as expected; 1 a step misbehaved; 2 usage error."
+    short_help="Try every version against a local fake Intercom.",
+    epilog="Exit status: 0 every step behaved as expected; 1 a step misbehaved; 2 usage error.",
 )
 @click.option(
     "--keep-serving",
@@ -52,12 +58,9 @@ class Outcome:
 )
 def demo(keep_serving: bool) -> None:
     """Send phone switches for every version to a local fake Intercom, and show each error."""
-    from rich.console import Console
+    from ._console import console as make_console
 
-    console = Console()
-    if not console.is_terminal:
-        # Piped (under nox, say): wide enough that URLs and request ids fit on one line.
-        console = Console(width=max(console.width, 160))
+    console = make_console()
     raise SystemExit(run_demo(console, keep_serving=threading.Event() if keep_serving else None))
 
 
@@ -106,16 +109,33 @@ def run_demo(
     return status
 
 
+def _line(console: Console, *parts: str | tuple[str, str]) -> None:
+    """One line, printed whole: never wrapped, folded or padded by the console."""
+    from rich.text import Text
+
+    text: Text = Text.assemble(*parts)
+    text.rstrip()
+    console.print(text, soft_wrap=True, overflow="ignore", crop=False, highlight=False)
+
+
+def _title(console: Console, title: str) -> None:
+    console.print()
+    _line(console, (title, "bold"))
+
+
 def _summary(console: Console, outcomes: list[Outcome]) -> int:
+    console.print()
     failed = [outcome for outcome in outcomes if not outcome.ok]
     if failed:
-        console.print(f"[bold red]{len(failed)} of {len(outcomes)} steps misbehaved:[/bold red]")
+        _line(console, (f"{len(failed)} of {len(outcomes)} steps misbehaved:", "bold red"))
         for outcome in failed:
-            console.print(
-                f"  {outcome.step}: expected {outcome.expected}, got {outcome.got} {outcome.detail}"
+            _line(
+                console,
+                f"  {outcome.step}: expected {outcome.expected}, got {outcome.got} "
+                f"{outcome.detail}".rstrip(),
             )
         return 1
-    console.print(f"[bold green]All {len(outcomes)} steps behaved as expected.[/bold green]")
+    _line(console, (f"All {len(outcomes)} steps behaved as expected.", "bold green"))
     return 0
 
 
@@ -125,52 +145,61 @@ def _client(url: str, token: str = TOKEN, **options: Any) -> PhoneSwitchClient:
     return PhoneSwitchClient(token, base_url=url, **options)
 
 
-def _send_every_version(console: Console, fake: FakeIntercom, url: str) -> list[Outcome]:
-    from rich.table import Table
+def _unexpected(error: Exception) -> str:
+    """An exception no step expected, in one line (no traceback)."""
+    return (
+        f"{type(error).__name__}: {error}".splitlines()[0] if str(error) else type(error).__name__
+    )
 
-    from intercom_phone_switch import PhoneSwitchError
+
+def _send_every_version(console: Console, fake: FakeIntercom, url: str) -> list[Outcome]:
     from intercom_phone_switch_generated.registry import VERSIONS
 
-    table = Table(
-        title="One phone switch per supported Intercom-Version",
-        caption="ms: the whole call, including loading that version's generated package",
+    _title(console, "One phone switch per supported Intercom-Version")
+    _line(
+        console, ("(ms: the whole call, including loading that version's generated package)", "dim")
     )
-    for column in ("version", "outcome", "url", "request id", "ms"):
-        table.add_column(column, justify="right" if column == "ms" else "left", overflow="fold")
+    width = max(len(version) for version in VERSIONS)
     outcomes = []
     with _client(url, max_retries=0) as client:
         for index, version in enumerate(VERSIONS):
             number = phone(index)
             attributes = {"demo_version": version, "issue_type": "Billing"}
             started = time.perf_counter()
-            result: PhoneSwitch | PhoneSwitchError
+            result: PhoneSwitch | PhoneSwitchError | Exception
             try:
                 result = client.create_phone_switch(number, attributes, version=version)
-            except PhoneSwitchError as error:
+            except Exception as error:  # a PhoneSwitchError, or one nobody expected
                 result = error
             elapsed = (time.perf_counter() - started) * 1000
             outcome = _check_sent(fake, version, number, result)
             outcomes.append(outcome)
-            style = "green" if outcome.ok else "red"
-            table.add_row(
-                version,
-                f"[{style}]{outcome.got}[/{style}]",
-                getattr(result, "url", "") or outcome.detail,
-                result.request_id or "",
-                f"{elapsed:.1f}",
+            request_id = getattr(result, "request_id", None)
+            _line(
+                console,
+                f"  {version:<{width}}  ",
+                (f"{outcome.got:<12}", "green" if outcome.ok else "red"),
+                f" {elapsed:7.1f} ms",
+                f"  request id {request_id}" if request_id else "",
             )
-    console.print(table)
+            link = getattr(result, "url", None) if outcome.ok else None
+            _line(console, " " * (width + 4), link or outcome.detail)
     return outcomes
 
 
 def _check_sent(
-    fake: FakeIntercom, version: str, phone: str, result: PhoneSwitch | PhoneSwitchError
+    fake: FakeIntercom,
+    version: str,
+    phone: str,
+    result: PhoneSwitch | PhoneSwitchError | Exception,
 ) -> Outcome:
     from intercom_phone_switch import PhoneSwitchError
 
     step = f"phone switch with Intercom-Version {version}"
     if isinstance(result, PhoneSwitchError):
         return Outcome(step, "PhoneSwitch", type(result).__name__, False, result.message)
+    if isinstance(result, Exception):
+        return Outcome(step, "PhoneSwitch", "an unexpected error", False, _unexpected(result))
     sent = fake.outbox.messages(phone)
     problems = []
     if len(sent) != 1:
@@ -185,17 +214,20 @@ def _check_sent(
 
 
 def _show_outbox(console: Console, fake: FakeIntercom) -> None:
-    from rich.table import Table
-
-    table = Table(title=f"The fake's outbox ({fake.outbox.total} SMS sent)")
-    for column in ("phone", "version", "url", "custom attributes", "sent at"):
-        table.add_column(column, overflow="fold")
-    for sms in fake.outbox.messages():
+    messages = fake.outbox.messages()
+    _title(console, f"The fake's outbox ({fake.outbox.total} SMS sent)")
+    if not messages:
+        return
+    phones = max(len(sms.phone) for sms in messages)
+    versions = max(len(sms.version) for sms in messages)
+    for sms in messages:
         attributes = ", ".join(f"{key}={value}" for key, value in sms.custom_attributes.items())
-        table.add_row(
-            sms.phone, sms.version, sms.url, attributes, sms.sent_at.strftime("%H:%M:%S.%f")[:-3]
+        sent_at = sms.sent_at.strftime("%H:%M:%S.%f")[:-3]
+        _line(
+            console,
+            f"  {sms.phone:<{phones}}  {sms.version:<{versions}}  {sent_at}  {attributes}".rstrip(),
         )
-    console.print(table)
+        _line(console, " " * (phones + 4), sms.url)
 
 
 def _closed_port_url() -> str:
@@ -206,9 +238,28 @@ def _closed_port_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-def _provoke_errors(console: Console, fake: FakeIntercom, url: str) -> list[Outcome]:
-    from rich.table import Table
+def _refusing_numbers() -> str | None:
+    """A version whose custom attributes admit no number (the first in the registry),
+    read from each version's effective spec; None when every version admits one."""
+    from jsonschema import Draft4Validator
 
+    from intercom_phone_switch import spec
+    from intercom_phone_switch_generated.registry import VERSIONS
+
+    for version in VERSIONS:
+        schema = spec.effective(version).attribute_schema
+        if schema is None:
+            continue
+        checked = {
+            **spec.to_json_schema(schema),
+            "components": spec.to_json_schema(spec.effective(version).document["components"]),
+        }
+        if not Draft4Validator(checked).is_valid({"seats": 3}):
+            return version
+    return None
+
+
+def _provoke_errors(console: Console, fake: FakeIntercom, url: str) -> list[Outcome]:
     from intercom_phone_switch import (
         AuthenticationError,
         ConnectionFailed,
@@ -251,10 +302,9 @@ def _provoke_errors(console: Console, fake: FakeIntercom, url: str) -> list[Outc
 
         return run
 
-    table = Table(title="One of each error the client raises")
-    for column in ("case", "error", "status", "message"):
-        table.add_column(column, overflow="fold")
+    _title(console, "One of each error the client raises")
     outcomes = []
+    strict = _refusing_numbers()
     with (
         _client(url, max_retries=0) as client,
         _client(url, token="not-a-valid-token", max_retries=0) as stranger,
@@ -265,32 +315,43 @@ def _provoke_errors(console: Console, fake: FakeIntercom, url: str) -> list[Outc
             ("landline", LandlinePhoneNumber, send(client, LANDLINE)),
             ("bad token", AuthenticationError, send(stranger, mobile)),
             ("rate limit", RateLimited, rate_limited(client)),
-            (
-                "attribute not allowed in 2.13",
-                InvalidCustomAttributes,
-                send(client, mobile, {"seats": 3}, version="2.13"),
-            ),
+        ]
+        if strict is not None:
+            cases.append(
+                (
+                    f"attribute not allowed in {strict}",
+                    InvalidCustomAttributes,
+                    send(client, mobile, {"seats": 3}, version=strict),
+                )
+            )
+        cases += [
             ("unknown version", UnsupportedVersion, send(client, mobile, version="preview")),
             ("SMS not sent (fault)", SmsNotSent, fault("sms_failed", client)),
             ("server error (fault)", ServerError, fault("server_error_before", client)),
             ("dropped connection (fault)", DeliveryUnknown, fault("drop_after_sms", client)),
             ("nobody listening", ConnectionFailed, send(nowhere, mobile)),
         ]
+        names = max(len(case) for case, _, _ in cases)
+        kinds = max(len(expected.__name__) for _, expected, _ in cases)
         for case, expected, call in cases:
             try:
                 call()
             except PhoneSwitchError as error:
                 ok = type(error) is expected
                 got = type(error).__name__
-                table.add_row(
-                    case,
-                    f"[{'green' if ok else 'red'}]{got}[/]",
-                    "" if error.status is None else str(error.status),
-                    error.message,
-                )
-                outcomes.append(Outcome(case, expected.__name__, got, ok, error.message))
+                status = "" if error.status is None else f"status {error.status}"
+                message = error.message
+            except Exception as error:  # nobody expected it: a misbehaving step
+                ok, got, status, message = False, "an unexpected error", "", _unexpected(error)
             else:
-                table.add_row(case, "[red]no error[/]", "", "")
-                outcomes.append(Outcome(case, expected.__name__, "no error", False))
-    console.print(table)
+                ok, got, status, message = False, "no error", "", ""
+            _line(
+                console,
+                f"  {case:<{names}}  ",
+                (f"{got:<{kinds}}", "green" if ok else "red"),
+                f"  {status}".rstrip(),
+            )
+            if message:
+                _line(console, " " * 6, message)
+            outcomes.append(Outcome(case, expected.__name__, got, ok, message))
     return outcomes

@@ -19,6 +19,7 @@ from __future__ import annotations
 import enum
 import json
 import math
+from datetime import datetime, timezone
 from typing import Any
 
 import click
@@ -121,11 +122,12 @@ def _attributes(texts: tuple[str, ...]) -> dict[str, Any] | None:
 
 
 @click.command(
+    short_help="Send one phone switch: text PHONE a Messenger link.",
     epilog=(
         "Exit status: 0 the SMS was accepted (also a 2xx answer that could not be read: "
         "a warning says so; do not send again); 1 no SMS was sent; 2 usage error, nothing "
         "was sent; 3 unknown whether an SMS was sent: check before sending again."
-    )
+    ),
 )
 @click.argument("phone")
 @click.option(
@@ -209,10 +211,40 @@ def _show_switch(output: Output, switch: Any, as_json: bool) -> None:
     output.line(f"request id: {switch.request_id or '-'}")
     limit = switch.rate_limit
     if limit.remaining is not None:
-        output.line(f"rate limit: {limit.remaining} of {limit.limit} left until {limit.reset}")
+        left = f"{limit.remaining} of {limit.limit}" if limit.limit is not None else limit.remaining
+        reset = when(limit.reset, limit.reset_at)
+        output.line(f"rate limit: {left} left" + (f" until {reset}" if reset else ""))
     output.line(f"attempts: {switch.attempts}")
     if switch.replayed:
         output.line("replayed: yes, recorded earlier for this idempotency key; nothing sent")
+
+
+def when(reset: int | None, at: datetime | None, now: datetime | None = None) -> str | None:
+    """A rate limit's reset, readable: ``14:03:21 UTC (in 42 s; UNIX time 1712345678)``;
+    the date too when it is not today. None when there is none."""
+    if reset is None:
+        return None
+    if at is None:  # a number no calendar holds
+        return f"UNIX time {reset}"
+    now = now or datetime.now(timezone.utc)
+    shown = (
+        at.strftime("%H:%M:%S UTC")
+        if at.date() == now.date()
+        else at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    )
+    seconds = round((at - now).total_seconds())
+    delta = f"in {_duration(seconds)}" if seconds >= 0 else f"{_duration(-seconds)} ago"
+    return f"{shown} ({delta}; UNIX time {reset})"
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172_800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86_400} days"
 
 
 _VERDICTS = {
@@ -225,8 +257,16 @@ _VERDICTS = {
 }
 
 
+def _reset_of(error: Exception) -> str | None:
+    from intercom_phone_switch.errors import RateLimited
+
+    if not isinstance(error, RateLimited):
+        return None
+    return when(error.reset, error.reset_at)
+
+
 def _show_error(output: Output, error: Exception, status: Exit, as_json: bool) -> None:
-    from intercom_phone_switch.errors import PhoneSwitchError
+    from intercom_phone_switch.errors import PhoneSwitchError, RateLimited
 
     if isinstance(error, PhoneSwitchError):
         fields: dict[str, Any] = {
@@ -240,6 +280,9 @@ def _show_error(output: Output, error: Exception, status: Exit, as_json: bool) -
             "replayed": error.replayed,
         }
         fields["sms_sent"] = error.sms_sent
+        if isinstance(error, RateLimited):
+            fields["reset"] = error.reset
+            fields["reset_at"] = None if error.reset_at is None else error.reset_at.isoformat()
     else:
         fields = {"error": type(error).__name__, "message": f"the client failed: {error}"}
     fields["outcome"] = OUTCOMES[status]
@@ -255,6 +298,9 @@ def _show_error(output: Output, error: Exception, status: Exit, as_json: bool) -
     for key in ("status", "code", "request_id", "version", "sent"):
         if fields.get(key) is not None:
             output.line(f"  {key}: {fields[key]}", err=True)
+    reset = _reset_of(error)
+    if reset is not None:
+        output.line(f"  the rate limit's window resets at {reset}", err=True)
     output.line(_VERDICTS[status], err=True)
     if status is Exit.ACCEPTED:
         output.line(f"Phone switch accepted (status {fields['status']}); no Messenger link.")

@@ -14,10 +14,11 @@ from ._bounded import Bounded
 
 
 @click.command(
+    short_help="Run the fake Intercom on a port until Ctrl-C.",
     epilog=(
         "Exit status: 0 stopped (Ctrl-C); 1 cannot listen (the port is taken, say); "
         "2 usage error (an option out of range, a host that does not resolve)."
-    )
+    ),
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(

@@ -1,16 +1,21 @@
 """``intercom-phone-switch versions``: the supported versions, what serves them, what differs.
 
-The second table is read from each version's effective spec (the openapi.yaml shipped in
-its generated package): the header values it lists, the custom attribute value types it
-admits, and the parts of the contract that differ from the newest stable version.
+The second table is read from each version's effective spec, through
+``intercom_phone_switch.spec.effective`` (each version's own, found by its own field
+names): the header values it lists, the custom attribute value types it admits, and the
+parts of the contract that differ from the newest stable version. Nothing here names a
+field of the contract, so a version that renames one is listed like any other.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from intercom_phone_switch.spec import EffectiveSpec
 
 #: The schema naming the Intercom-Version header values; it differs in every version by
 #: construction, so it has a column of its own instead of a mention in "differs".
@@ -48,15 +53,46 @@ def differences(document: Mapping[str, Any], latest: Mapping[str, Any]) -> list[
     return found
 
 
+#: JSON Schema types a custom attribute value may have when the schema leaves it open.
+_OPEN_VALUE_TYPES = ("string", "integer", "number", "boolean")
+
+
+def value_types(contract: EffectiveSpec) -> list[str]:
+    """Human names of the value types a version's custom attributes admit, in its spec's
+    order (a referenced schema by its title); empty when it admits none."""
+    schema = contract.attribute_schema
+    if schema is None:
+        return []
+    values = schema.get("additionalProperties", True)
+    if values is True or values == {}:
+        return list(_OPEN_VALUE_TYPES)
+    if values is False:
+        return []
+    values = contract.resolve(values)
+    names = []
+    for branch in values.get("anyOf") or values.get("oneOf") or [values]:
+        if isinstance(branch, Mapping) and "$ref" in branch:
+            target = contract.resolve(branch)
+            title = target.get("title") if isinstance(target, Mapping) else None
+            names.append(str(title or branch["$ref"].rsplit("/", 1)[-1].replace("_", " ")).lower())
+        elif isinstance(branch, Mapping) and isinstance(branch.get("type"), str):
+            names.append(str(branch["type"]))
+        else:
+            names.append(
+                str(branch.get("title", "value")) if isinstance(branch, Mapping) else "value"
+            )
+    return names
+
+
 def what_differs() -> list[tuple[str, str, str, str]]:
     """(version, header values listed, custom attribute values, differences) per version."""
-    from intercom_phone_switch._versions import served
+    from intercom_phone_switch.spec import effective
     from intercom_phone_switch_generated.registry import LATEST_VERSION, VERSIONS
 
-    latest = served(LATEST_VERSION).contract.document
+    latest = effective(LATEST_VERSION).document
     rows: list[tuple[str, str, str, str]] = []
     for version in VERSIONS:
-        contract = served(version).contract
+        contract = effective(version)
         if version == LATEST_VERSION:
             differs = "(the newest stable version)"
         else:
@@ -65,14 +101,17 @@ def what_differs() -> list[tuple[str, str, str, str]]:
             (
                 version,
                 header_values(contract.document),
-                ", ".join(contract.value_types) or "none",
+                ", ".join(value_types(contract)) or "none",
                 differs,
             )
         )
     return rows
 
 
-@click.command(epilog="Exit status: 0 listed; 2 usage error.")
+@click.command(
+    short_help="List the Intercom-Versions, what serves them and what differs.",
+    epilog="Exit status: 0 listed; 2 usage error.",
+)
 def versions() -> None:
     """List every Intercom-Version, the generated package serving it, and what differs."""
     from rich.table import Table

@@ -20,19 +20,21 @@ require("The contract runner", "contract")
 
 if TYPE_CHECKING:
     from .report import junit_xml, summary_line, write_junit
-    from .results import VersionResult
-    from .runner import Settings, Target, run, run_version
+    from .results import Verdict, VersionResult
+    from .runner import Settings, Target, run, run_version, sms_needed
     from .safety import SmsBlocked, SmsPolicy, SmsPolicyError, SmsTally
 
 _HOMES = {
     "junit_xml": "report",
     "summary_line": "report",
     "write_junit": "report",
+    "Verdict": "results",
     "VersionResult": "results",
     "Settings": "runner",
     "Target": "runner",
     "run": "runner",
     "run_version": "runner",
+    "sms_needed": "runner",
     "SmsBlocked": "safety",
     "SmsPolicy": "safety",
     "SmsPolicyError": "safety",
@@ -46,10 +48,12 @@ __all__ = [
     "SmsPolicyError",
     "SmsTally",
     "Target",
+    "Verdict",
     "VersionResult",
     "junit_xml",
     "run",
     "run_version",
+    "sms_needed",
     "summary_line",
     "write_junit",
 ]

@@ -1,4 +1,9 @@
-"""Telling what a contract run did: one line per version, failure details, JUnit XML."""
+"""Telling what a contract run did: one line per version, failure details, JUnit XML.
+
+Every report says the same thing: a version is kept only when its run went to its end and
+every check it exercised passed; a check never exercised is skipped with the reason (never
+"passed"); a version cut short by the SMS cap, or not run, is not kept.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .results import VersionResult
+from .results import Verdict, VersionResult
 
 
 def _statuses(result: VersionResult) -> str:
@@ -20,6 +25,11 @@ def summary_line(result: VersionResult) -> str:
     """
     if result.not_run is not None:
         return f"{result.version} vs {result.target}: not run ({result.not_run})"
+    if result.unreachable is not None:
+        return (
+            f"{result.version} vs {result.target}: not checked, the target was unreachable "
+            f"({result.unreachable})"
+        )
     phases = ", ".join(f"{phase} {count}" for phase, count in result.cases_by_phase.items())
     failures = sum(failure.count for failure in result.failures.values())
     line = (
@@ -37,6 +47,11 @@ def summary_line(result: VersionResult) -> str:
         )
         if sms.cap_reached:
             line += "; SMS cap reached, run stopped"
+    if result.cut_short:
+        line += "; not run to its end, so not kept"
+    skipped = result.skipped_checks
+    if skipped:
+        line += f"; never exercised, so skipped: {', '.join(skipped)}"
     if result.timed_out:
         line += "; time limit reached, run stopped"
     refused = result.credentials_refused
@@ -53,6 +68,21 @@ def details(result: VersionResult) -> str:
     return "\n\n".join(parts)
 
 
+def skipped_lines(result: VersionResult) -> list[str]:
+    """One line per check the run never exercised, with the reason."""
+    return [
+        f"{name}: skipped, never exercised: {reason}"
+        for name, reason in result.skipped_checks.items()
+    ]
+
+
+#: Why a version cut short by the SMS cap is not kept.
+CUT_SHORT = (
+    "the SMS cap ran out part-way through this version's run, so it was not run to its end "
+    "and is not kept"
+)
+
+
 def _suite(result: VersionResult) -> ET.Element:
     suite = ET.Element("testsuite", name=f"contract {result.version}")
     properties = ET.SubElement(suite, "properties")
@@ -64,6 +94,7 @@ def _suite(result: VersionResult) -> ET.Element:
         "requests": str(result.requests),
         "checks": str(result.checks),
         "stop_reason": result.stop_reason,
+        "verdict": str(result.verdict),
     }
     for phase, count in result.cases_by_phase.items():
         values[f"cases.{phase}"] = str(count)
@@ -73,6 +104,7 @@ def _suite(result: VersionResult) -> ET.Element:
         values["sms.dropped"] = str(result.sms.dropped)
         values["sms.blocked"] = str(result.sms.blocked)
         values["sms.cap_reached"] = str(result.sms.cap_reached).lower()
+        values["sms.over_cap"] = str(result.sms.over_cap)
     for name, value in values.items():
         ET.SubElement(properties, "property", name=name, value=value)
 
@@ -80,9 +112,16 @@ def _suite(result: VersionResult) -> ET.Element:
     tests = failures = errors = skipped = 0
     if result.not_run is not None:
         case = ET.SubElement(suite, "testcase", classname=classname, name="run", time="0")
-        ET.SubElement(case, "skipped", message=result.not_run)
+        ET.SubElement(case, "skipped", message=f"not run: {result.not_run}")
         tests, skipped = 1, 1
+    elif result.unreachable is not None:
+        case = ET.SubElement(
+            suite, "testcase", classname=classname, name="run", time=f"{result.seconds:.3f}"
+        )
+        ET.SubElement(case, "error", message=f"the target was unreachable ({result.unreachable})")
+        tests, errors = 1, 1
     else:
+        never = result.skipped_checks
         for name in result.check_names:
             tests += 1
             case = ET.SubElement(suite, "testcase", classname=classname, name=name, time="0")
@@ -96,6 +135,9 @@ def _suite(result: VersionResult) -> ET.Element:
                     message="; ".join(f"{failure.title} ({failure.count}x)" for failure in found),
                 )
                 element.text = "\n\n".join(failure.describe() for failure in found)
+            elif name in never:
+                skipped += 1
+                ET.SubElement(case, "skipped", message=f"never exercised: {never[name]}")
         tests += 1
         run = ET.SubElement(
             suite, "testcase", classname=classname, name="run", time=f"{result.seconds:.3f}"
@@ -115,6 +157,9 @@ def _suite(result: VersionResult) -> ET.Element:
             failures += 1
             element = ET.SubElement(run, "failure", message=run_level[0].title)
             element.text = details(result)
+        elif result.verdict is Verdict.CUT_SHORT:
+            skipped += 1
+            ET.SubElement(run, "skipped", message=CUT_SHORT)
     ET.SubElement(suite, "system-out").text = summary_line(result)
     suite.set("tests", str(tests))
     suite.set("failures", str(failures))

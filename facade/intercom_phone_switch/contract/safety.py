@@ -5,7 +5,8 @@ Every request a run sends passes ``SmsGuard`` twice: when the case is generated
 inside the transport, the one place every request goes through, including the extra
 requests some checks send). A request *could send an SMS* when its body names a phone
 that some server could read as a number; whatever else is wrong with the request, a
-server with a bug could still text that number.
+server with a bug could still text that number. Each version's guard reads that
+version's phone field (through ``x-stable-names``) and pattern, and no other's.
 
 - Without an allow-list, such requests are never sent: only what cannot text anybody
   runs (requests without valid credentials, invalid numbers, invalid bodies).
@@ -30,13 +31,17 @@ from urllib.parse import parse_qs
 
 import phonenumbers
 
-from intercom_phone_switch_generated.registry import LATEST_VERSION
+from intercom_phone_switch.spec import EffectiveSpec
 
-from .spec import load_document, phone_pattern
+from .spec import PHONE
 
 #: A value with fewer dialable characters than this is no phone number anywhere: the
 #: shortest international numbers (a 3-digit country code and 4 digits) have seven.
 MIN_DIALABLE = 7
+#: An E.164 number as the ITU defines it: a plus, a country code (no leading zero) and at
+#: most 15 digits in all. The allow-list is checked against it up front, and against the
+#: phone pattern of each version before that version's run.
+E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 
 
 class SmsBlocked(RuntimeError):
@@ -58,9 +63,8 @@ class SmsPolicy:
     max_sms: int = 0
 
     def __post_init__(self) -> None:
-        e164 = phone_pattern(load_document(LATEST_VERSION))
         for number in self.allowlist:
-            if e164.fullmatch(number) is None:
+            if E164.fullmatch(number) is None:
                 raise SmsPolicyError(f"{number!r} is not an E.164 number (+ and 2-15 digits)")
         if self.max_sms < 0:
             raise SmsPolicyError("the SMS cap cannot be negative")
@@ -128,19 +132,21 @@ def _as_mapping(body: object) -> Mapping[Any, Any] | None:
     return {key: values[-1] for key, values in form.items()} if form else None
 
 
-def risky_fields(body: object) -> list[tuple[Any, object]]:
+def risky_fields(body: object, names: Iterable[str] = (PHONE,)) -> list[tuple[Any, object]]:
     """The (key, value) pairs of ``body`` that could make a server send an SMS.
 
-    A key counts when it reads ``phone`` once trimmed and lowercased; its value counts
-    when it could be dialled.
+    A key counts when, trimmed and lowercased, it reads as one of ``names`` (the stable
+    name ``phone`` and the version's own phone field); its value counts when it could be
+    dialled.
     """
     mapping = _as_mapping(body)
     if mapping is None:
         return []
+    wanted = {name.strip().lower() for name in names}
     return [
         (key, value)
         for key, value in mapping.items()
-        if isinstance(key, str) and key.strip().lower() == "phone" and could_be_dialled(value)
+        if isinstance(key, str) and key.strip().lower() in wanted and could_be_dialled(value)
     ]
 
 
@@ -159,13 +165,24 @@ class SmsTally:
     dropped: int = 0
     #: Requests stopped in the transport (a case that slipped past the filter).
     blocked: int = 0
-    #: Whether the cap was spent, which stops the run.
+    #: Whether the cap kept a request back (a larger one would have sent it), which stops
+    #: the run. A cap spent exactly by the last request that needed it is not reached.
     cap_reached: bool = False
+    #: Cases dropped and requests blocked only because the cap was spent: what a larger
+    #: cap would have sent (part of ``dropped`` and ``blocked``).
+    over_cap: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def snapshot(self) -> SmsTally:
         with self.lock:
-            return SmsTally(self.sent, self.replaced, self.dropped, self.blocked, self.cap_reached)
+            return SmsTally(
+                self.sent,
+                self.replaced,
+                self.dropped,
+                self.blocked,
+                self.cap_reached,
+                self.over_cap,
+            )
 
     def since(self, before: SmsTally) -> SmsTally:
         """What happened after ``before`` was taken."""
@@ -176,6 +193,7 @@ class SmsTally:
             now.dropped - before.dropped,
             now.blocked - before.blocked,
             now.cap_reached and not before.cap_reached,
+            now.over_cap - before.over_cap,
         )
 
 
@@ -185,69 +203,100 @@ class SmsGuard:
 
     Args:
         policy: who may be texted and how often.
+        phone_field: the JSON property carrying the phone in this version's requests.
         phone_pattern: the version's phone pattern; only phones it accepts are replaced.
         tally: the run's account, shared by the guards of every version.
-        on_cap: called once, when the cap is spent (the runner stops the run).
+        on_cap: called once, when the cap first keeps a request back (the runner stops
+            the run).
     """
 
     policy: SmsPolicy
+    phone_field: str
     phone_pattern: re.Pattern[str]
     tally: SmsTally = field(default_factory=SmsTally)
     on_cap: Callable[[], None] | None = None
     _numbers: Iterator[str] = field(init=False, repr=False)
+    _names: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         for number in self.policy.allowlist:
             if self.phone_pattern.fullmatch(number) is None:
                 raise SmsPolicyError(f"{number} does not match this version's phone pattern")
         self._numbers = itertools.cycle(self.policy.allowlist)
+        self._names = tuple(dict.fromkeys((PHONE, self.phone_field)))
+
+    @classmethod
+    def for_contract(
+        cls,
+        policy: SmsPolicy,
+        contract: EffectiveSpec,
+        tally: SmsTally | None = None,
+        on_cap: Callable[[], None] | None = None,
+    ) -> SmsGuard:
+        """The guard of the run of ``contract``'s version, reading its phone field."""
+        return cls(
+            policy,
+            contract.request_field(PHONE),
+            contract.phone_pattern,
+            tally if tally is not None else SmsTally(),
+            on_cap,
+        )
+
+    def risky(self, body: object) -> list[tuple[Any, object]]:
+        """The fields of ``body`` that could make a server send an SMS."""
+        return risky_fields(body, self._names)
 
     def _replaceable(self, body: object) -> bool:
-        """Whether every risky field of ``body`` is a ``phone`` key the schema accepts."""
-        risky = risky_fields(body)
+        """Whether every risky field of ``body`` is the version's phone field, holding a
+        value the schema accepts."""
         return isinstance(body, dict) and all(
-            key == "phone"
+            key == self.phone_field
             and isinstance(value, str)
             and self.phone_pattern.fullmatch(value) is not None
-            for key, value in risky
+            for key, value in self.risky(body)
         )
 
     def keep(self, body: object) -> bool:
         """Whether a generated case with this body may be sent (False drops it)."""
-        if not risky_fields(body):
+        if not self.risky(body):
             return True
         with self.tally.lock:
-            allowed = (
-                self.policy.texts_anybody and not self.tally.cap_reached and self._replaceable(body)
-            )
-            if not allowed:
+            allowed = self.policy.texts_anybody and self._replaceable(body)
+            over = allowed and self.tally.sent >= self.policy.max_sms
+            if not allowed or over:
                 self.tally.dropped += 1
-            return allowed
+            cap_now = over and self._over_cap()
+        if cap_now and self.on_cap is not None:
+            self.on_cap()
+        return allowed and not over
 
     def admit(self, body: object) -> None:
         """Make ``body`` safe to send, in place, or raise ``SmsBlocked``.
 
         Called for every request just before it leaves.
         """
-        if not risky_fields(body):
+        if not self.risky(body):
             return
-        cap_now = False
         with self.tally.lock:
-            if (
-                not self.policy.texts_anybody
-                or self.tally.sent >= self.policy.max_sms
-                or not self._replaceable(body)
-            ):
-                self.tally.blocked += 1
-                raise SmsBlocked(
-                    "this request could send an SMS that the SMS policy does not allow"
-                )
-            assert isinstance(body, dict)
-            if body["phone"] not in self.policy.allowlist:
-                body["phone"] = next(self._numbers)
-                self.tally.replaced += 1
-            self.tally.sent += 1
-            if self.tally.sent >= self.policy.max_sms and not self.tally.cap_reached:
-                self.tally.cap_reached = cap_now = True
+            allowed = self.policy.texts_anybody and self._replaceable(body)
+            over = allowed and self.tally.sent >= self.policy.max_sms
+            if allowed and not over:
+                assert isinstance(body, dict)
+                if body[self.phone_field] not in self.policy.allowlist:
+                    body[self.phone_field] = next(self._numbers)
+                    self.tally.replaced += 1
+                self.tally.sent += 1
+                return
+            self.tally.blocked += 1
+            cap_now = over and self._over_cap()
         if cap_now and self.on_cap is not None:
             self.on_cap()
+        raise SmsBlocked("this request could send an SMS that the SMS policy does not allow")
+
+    def _over_cap(self) -> bool:
+        """Count a request the cap kept back (the tally's lock held); whether the cap has
+        only now been found spent."""
+        self.tally.over_cap += 1
+        first = not self.tally.cap_reached
+        self.tally.cap_reached = True
+        return first

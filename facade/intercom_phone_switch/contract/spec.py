@@ -1,21 +1,37 @@
 """The effective spec of a supported version, as the contract run reads it.
 
-Everything a contract run knows about the API comes from here: the document shipped next
-to each generated package, the phone's schema, and the error keys the spec documents for
-answers that reject a well-formed request.
+Everything a contract run knows about the API comes from :func:`intercom_phone_switch.spec.
+effective`, the one reader of the effective specs: the document shipped next to each
+generated package, the phone's field and pattern (the field through the operation's
+``x-stable-names``, so a version that renames it needs no code here), and the error keys
+the spec documents for answers that reject a well-formed request. Each version's run
+reads that version's contract and no other.
 """
 
 from __future__ import annotations
 
-import re
+import copy
 from collections.abc import Mapping
 from typing import Any
 
-from intercom_phone_switch import _effective
-from intercom_phone_switch._effective import METHOD, PATH, operation, resolve
+from intercom_phone_switch import spec
+from intercom_phone_switch.spec import METHOD, PATH
 from intercom_phone_switch_generated.registry import HEADER_VALUES, VERSIONS
 
+__all__ = [
+    "PHONE",
+    "VERSION_HEADER",
+    "UnknownVersion",
+    "header_enum",
+    "load_document",
+    "resolve_version",
+    "run_document",
+    "without_version_header",
+]
+
 VERSION_HEADER = "Intercom-Version"
+#: The facade's stable name of the phone; each version maps it to its own JSON property.
+PHONE = "phone"
 
 
 class UnknownVersion(ValueError):
@@ -42,40 +58,18 @@ def load_document(version: str) -> dict[str, Any]:
     """A fresh copy of the effective spec of ``version`` (callers may change it)."""
     if version not in VERSIONS:
         raise UnknownVersion(f"{version!r} is not a supported version")
-    return _effective.load_document(version)
+    return spec.effective(version).copy()
 
 
-def request_schema(document: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The request body's schema, its top-level reference resolved."""
-    body = operation(document)["requestBody"]["content"]["application/json"]["schema"]
-    resolved: Mapping[str, Any] = resolve(body, document)
-    return resolved
+def run_document(version: str, document: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What a run of ``version`` generates from: its effective spec without the
+    ``Intercom-Version`` parameter (the run pins the header), or ``document`` so changed.
 
-
-def phone_pattern(document: Mapping[str, Any]) -> re.Pattern[str]:
-    """The phone's pattern, matched against the whole value.
-
-    The spec's pattern is an ECMA-262 regular expression, whose ``$`` does not match
-    before a trailing newline; a full match gives the same answer in Python.
+    A private copy: schemathesis reads it, and the run reads the contract from it through
+    an ``EffectiveSpec`` of it, nobody changes it.
     """
-    phone = resolve(request_schema(document)["properties"]["phone"], document)
-    return re.compile(str(phone["pattern"]))
-
-
-def documented_error_keys(document: Mapping[str, Any]) -> dict[int, frozenset[str]]:
-    """Status -> the ``error_key`` values its examples document (400 and 422 here).
-
-    These are the only reasons the spec gives for refusing a request whose body matches
-    the schema: the number is no real number, the SMS failed, or the number is a landline.
-    """
-    keys: dict[int, set[str]] = {}
-    for status, response in operation(document)["responses"].items():
-        media = resolve(response, document).get("content", {}).get("application/json", {})
-        for example in (media.get("examples") or {}).values():
-            value = resolve(example, document).get("value")
-            if isinstance(value, Mapping) and "error_key" in value:
-                keys.setdefault(int(status), set()).add(str(value["error_key"]))
-    return {status: frozenset(found) for status, found in keys.items()}
+    base = copy.deepcopy(dict(document)) if document is not None else load_document(version)
+    return without_version_header(base)
 
 
 def _is_version_header(parameter: Mapping[str, Any]) -> bool:
@@ -93,7 +87,7 @@ def without_version_header(document: dict[str, Any]) -> dict[str, Any]:
     post["parameters"] = [
         parameter
         for parameter in post.get("parameters", [])
-        if not _is_version_header(resolve(parameter, document))
+        if not _is_version_header(spec.resolve(parameter, document))
     ]
     if not post["parameters"]:
         del post["parameters"]
@@ -101,10 +95,10 @@ def without_version_header(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def header_enum(document: Mapping[str, Any]) -> list[str]:
-    """The ``Intercom-Version`` values the document lists."""
-    for parameter in operation(document).get("parameters", []):
-        parameter = resolve(parameter, document)
+    """The ``Intercom-Version`` values the document's parameter lists."""
+    for parameter in document["paths"][PATH][METHOD].get("parameters", []):
+        parameter = spec.resolve(parameter, document)
         if _is_version_header(parameter):
-            schema = resolve(parameter["schema"], document)
+            schema = spec.resolve(parameter["schema"], document)
             return [str(value) for value in schema.get("enum", [])]
     return []

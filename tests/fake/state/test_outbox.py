@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from intercom_phone_switch.fake import Outbox, SentSms
+from tests.versions import LATEST
 
 AT = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
@@ -15,8 +16,8 @@ def sms(phone: str, sequence: int = 0) -> SentSms:
         phone=phone,
         url=f"http://via.intercom.io/msgr/{sequence}",
         custom_attributes={"n": sequence},
-        version="2.16",
-        spec_version="2.16",
+        version=LATEST,
+        spec_version=LATEST,
         request_id=f"req-{sequence}",
         sent_at=AT,
         sequence=sequence,
@@ -65,8 +66,8 @@ def test_to_json() -> None:
         "phone": "+1",
         "url": "http://via.intercom.io/msgr/4",
         "custom_attributes": {"n": 4},
-        "version": "2.16",
-        "spec_version": "2.16",
+        "version": LATEST,
+        "spec_version": LATEST,
         "request_id": "req-4",
         "sent_at": "2024-01-02T03:04:05+00:00",
         "sequence": 4,
@@ -77,7 +78,7 @@ def test_keeps_at_most_max_bytes() -> None:
     outbox = Outbox(max_bytes=64 * 1024)
     big = {"a": "x" * 10_000}
     for sequence in range(20):
-        outbox.record(SentSms("+1", "u", big, "2.16", "2.16", f"r{sequence}", AT, sequence))
+        outbox.record(SentSms("+1", "u", big, LATEST, LATEST, f"r{sequence}", AT, sequence))
     assert 5 <= len(outbox) <= 6  # about 11 KiB each
     assert outbox.bytes <= 64 * 1024
     assert [m.sequence for m in outbox.messages()][-1] == 19
@@ -87,7 +88,7 @@ def test_keeps_at_most_max_bytes() -> None:
 
 def test_attributes_are_kept_compact_and_read_back_equal() -> None:
     values = {f"k{index}": index for index in range(5_000)}
-    message = SentSms("+1", "u", values, "2.16", "2.16", "r", AT)
+    message = SentSms("+1", "u", values, LATEST, LATEST, "r", AT)
     assert message.size <= 1024 + len(json.dumps(values, separators=(",", ":"))) + 10
     assert message.custom_attributes == values
     assert message.custom_attributes is not message.custom_attributes  # copies
