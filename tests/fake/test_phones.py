@@ -41,8 +41,9 @@ def _classify_the_long_way(phone: str) -> PhoneKind:
 
 
 def test_classify_agrees_with_is_valid_number_on_many_numbers() -> None:
-    """One pattern match per number (number_type) decides as parse, is_valid_number and
-    number_type did, over every country calling code and many lengths."""
+    """classify (one type match per number, a mobile first) decides as parse,
+    is_valid_number and number_type did, over every country calling code and many
+    lengths, and over numbers of every type in every region."""
     draw = random.Random(20)
     codes = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
     phones = [
@@ -50,6 +51,16 @@ def test_classify_agrees_with_is_valid_number_on_many_numbers() -> None:
         for code in codes
         for _ in range(12)
     ]
+    # And numbers of every type in every region (the examples phonenumbers ships, their
+    # last digits changed): mobiles, landlines, toll free, shared numbers...
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in range(12):  # every PhoneNumberType with examples
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+            phones.append(e164)
+            phones.extend(e164[:-3] + f"{draw.randrange(1000):03d}" for _ in range(3))
     kinds = {classify.__wrapped__(phone): phone for phone in phones}
     assert set(kinds) == set(PhoneKind)  # the sample reaches every kind
     for phone in phones:

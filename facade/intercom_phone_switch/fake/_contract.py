@@ -76,6 +76,17 @@ class VersionContract:
         """The 200 answer carrying the Messenger link ``url``."""
         return dumps({self.type_field: self.result_type, self.url_field: url})
 
+    def sent_body_for(self, link_id: str) -> bytes:
+        """``sent_body`` of the link ``url_prefix + link_id``, for an id of hex digits and
+        dashes (nothing JSON escapes): the rest of the answer is written once."""
+        return self._sent_head + link_id.encode("ascii") + b'"}'
+
+    @functools.cached_property
+    def _sent_head(self) -> bytes:
+        whole = self.sent_body(self.url_prefix)  # the link is the last field
+        assert whole.endswith(b'"}')
+        return whole[:-2]
+
     def answer(self, status: int, name: str | None = None) -> DocumentedAnswer | None:
         """The documented ``status`` answer whose example is named ``name`` or carries the
         error key or code ``name`` (None: the status's first example); None when this

@@ -100,6 +100,7 @@ class _Call:
         "data",
         "fake",
         "headers",
+        "link",
         "now",
         "receive",
         "record",
@@ -134,6 +135,8 @@ class _Call:
         #: Why the body was refused, once it was read.
         self.rejected: str | None = None
         self.url = ""
+        #: The id of the Messenger link, once the SMS went out.
+        self.link = ""
 
     def error_list(self, status: int, code: str, message: str | None = None) -> _Answer:
         return _Answer(status, error_list_body(self.contract, self.request_id, code, message))
@@ -257,7 +260,7 @@ def _decide(call: _Call) -> _Answer | None:
             documented = _documented(call)
             if documented is not None:
                 return documented
-    return _Answer(200, contract.sent_body(call.url))
+    return _Answer(200, contract.sent_body_for(call.link))
 
 
 def _schema_errors(call: _Call) -> _Answer | None:
@@ -293,7 +296,8 @@ def _send(call: _Call) -> None:
     """The SMS goes out: into the outbox, its attributes onto the contact."""
     fake, contract, data = call.fake, call.contract, call.data
     phone: str = data[contract.phone_field]
-    call.url = url = contract.url_prefix + new_id()
+    call.link = new_id()
+    call.url = url = contract.url_prefix + call.link
     attributes = data.get(contract.attributes_field) or {}
     sent_at = utc(call.now)
     sms = SentSms(
