@@ -11,6 +11,7 @@ import json
 import re
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -145,6 +146,74 @@ def test_the_served_fake_stays_under_its_memory_bound(
     peak = peak_kib(process.pid)
     assert peak < bound_kib, f"peak RSS {peak} KiB, bound {bound_kib} KiB"
     with httpx.Client(base_url=url, headers=headers, timeout=10) as client:
+        assert client.get("/__fake__/health").status_code == 200
+        assert client.post(PATH, json={"phone": "+447911123456"}).status_code == 200
+    assert process.poll() is None
+
+
+#: The routes a slow client may hold open, each read by SLOW_READERS clients at once.
+SLOW_READERS = 12
+
+
+def slow_reader(url: str, path: str) -> socket.socket:
+    """A client that sends ``GET path`` and then reads nothing, with the smallest receive
+    buffer the system allows: the server must hold what it has not sent yet."""
+    parts = urlsplit(url)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    sock.settimeout(10)
+    sock.connect((parts.hostname, parts.port))
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode())
+    return sock
+
+
+def test_slow_readers_of_every_route_stay_under_the_bound(
+    served: tuple[str, subprocess.Popen[str]],
+) -> None:
+    """A full outbox and full contacts (about 12 MiB of attributes each), then a dozen
+    clients on every route that read nothing: no reader gets a decoded copy of the state,
+    and none holds more than a chunk of its answer in the fake."""
+    url, process = served
+    bound_kib = documented_bound_mib() * 1024
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+        for index in range(200):
+            assert client.post(PATH, content=strings_body(f"+3538310{index:05d}")).is_success
+        newest = client.get("/__fake__/outbox", params={"limit": "1"}).json()["messages"][0]
+        link = "/msgr/" + newest["url"].rsplit("/", 1)[1]
+        routes = [
+            "/",
+            "/__fake__/page/app.js",
+            "/__fake__/state",
+            "/__fake__/state?phone=%2B353",
+            "/__fake__/events",
+            "/__fake__/outbox",
+            "/__fake__/contacts",
+            f"/__fake__/contacts/{newest['phone']}",
+            "/__fake__/faults",
+            "/__fake__/rate-limits",
+            "/__fake__/settings",
+            "/__fake__/health",
+            link,
+        ]
+        readers = [slow_reader(url, path) for path in routes for _ in range(SLOW_READERS)]
+        try:
+            # Changes: every event stream makes a new snapshot.
+            for index in range(20):
+                client.post(PATH, content=strings_body(f"+3538311{index:05d}"))
+            deadline = time.monotonic() + 20
+            previous = -1
+            while time.monotonic() < deadline:  # until the fake has written all it can
+                time.sleep(0.5)
+                peak = peak_kib(process.pid)
+                if peak == previous:
+                    break
+                previous = peak
+            peak = peak_kib(process.pid)
+            assert peak < bound_kib, f"peak RSS {peak} KiB, bound {bound_kib} KiB"
+        finally:
+            for reader in readers:
+                reader.close()
         assert client.get("/__fake__/health").status_code == 200
         assert client.post(PATH, json={"phone": "+447911123456"}).status_code == 200
     assert process.poll() is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import socket
@@ -124,3 +125,73 @@ def test_huge_request_heads_are_refused(http: str, size: int) -> None:
         with httpx.Client(base_url=server.url) as client:  # a normal head still passes
             headers = {"X-Fine": "a" * 16_000}
             assert client.get("/__fake__/health", headers=headers).status_code == 200
+
+
+class _Recording:
+    """A transport that records its writes."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(bytes(data))
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def get_extra_info(self, name: str) -> str:
+        return f"extra {name}"
+
+
+def test_an_answer_leaves_in_one_write() -> None:
+    """The status line and headers wait for the body, within the event loop's turn."""
+    from intercom_phone_switch.fake._server import HeadWithBody
+
+    async def answer() -> list[list[bytes]]:
+        loop = asyncio.get_running_loop()
+        seen: list[list[bytes]] = []
+        # Head and body in one turn: one write.
+        inner = _Recording()
+        joined = HeadWithBody(inner, loop)  # type: ignore[arg-type]
+        joined.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        joined.write(b"body")
+        joined.write(b"more")
+        seen.append(inner.writes)
+        # A head alone (a HEAD request): written once the turn ends.
+        inner = _Recording()
+        joined = HeadWithBody(inner, loop)  # type: ignore[arg-type]
+        joined.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        assert inner.writes == []
+        await asyncio.sleep(0)
+        seen.append(inner.writes)
+        # Closing writes what is held first; anything else goes to the transport.
+        inner = _Recording()
+        joined = HeadWithBody(inner, loop)  # type: ignore[arg-type]
+        joined.write(b"head")
+        assert joined.get_extra_info("peername") == "extra peername"
+        joined.close()
+        seen.append([*inner.writes, b"closed" if inner.closed else b"open"])
+        await asyncio.sleep(0)
+        return seen
+
+    assert asyncio.run(answer()) == [
+        [b"HTTP/1.1 200 OK\r\n\r\nbody", b"more"],
+        [b"HTTP/1.1 200 OK\r\n\r\n"],
+        [b"head", b"closed"],
+    ]
+
+
+def test_head_requests_and_streams_on_one_served_connection(fake: FakeIntercom) -> None:
+    with fake.serve() as server, httpx.Client(base_url=server.url, timeout=10) as http:
+        for _ in range(3):  # a HEAD answer has no body: its head goes out on its own
+            answer = http.head("/")
+            assert answer.status_code == 200
+            assert answer.content == b""
+        assert http.get("/__fake__/health").json() == {"status": "ok"}
+        with http.stream("GET", "/__fake__/events") as stream:
+            lines = stream.iter_lines()
+            assert next(lines) == "retry: 1000"

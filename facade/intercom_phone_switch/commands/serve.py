@@ -7,7 +7,7 @@ import socket
 import click
 
 from intercom_phone_switch.fake import _bounds
-from intercom_phone_switch.fake._faults import FaultKind
+from intercom_phone_switch.fake._faults import ALL_KINDS as RANDOM_KINDS
 from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSION
 
 from ._bounded import Bounded
@@ -72,7 +72,7 @@ from ._bounded import Bounded
     "--fault-kind",
     "fault_kinds",
     multiple=True,
-    type=click.Choice([kind.value for kind in FaultKind]),
+    type=click.Choice([kind.value for kind in RANDOM_KINDS]),
     help="A kind of random fault (repeatable). Default: every kind.",
 )
 @click.option(
@@ -94,6 +94,15 @@ from ._bounded import Bounded
     " Intercom's (as Intercom sends them).",
 )
 @click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A host name requests may name in their Host header (repeatable), besides IP"
+    " addresses, localhost and --host: for a fake reached by a name (a container's, say)."
+    " Other names are refused (DNS rebinding).",
+)
+@click.option(
     "--log-level",
     default="warning",
     show_default=True,
@@ -112,6 +121,7 @@ def serve(
     fault_seed: int | None,
     http: str,
     messenger: str,
+    allowed_hosts: tuple[str, ...],
     log_level: str,
 ) -> None:
     """Run the fake Intercom on HOST:PORT; print its URL once it answers.
@@ -121,9 +131,11 @@ def serve(
     """
     from intercom_phone_switch.fake import DEFAULT_TOKEN, FakeIntercom
     from intercom_phone_switch.fake._faults import ALL_KINDS
+    from intercom_phone_switch.fake._guard import bound_names
     from intercom_phone_switch.fake._ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW
     from intercom_phone_switch.fake._server import bind, make_server, url_of
 
+    _log_to_stderr(log_level)
     try:  # the fake checks its settings: any it refuses is a usage error
         fake = FakeIntercom(
             tokens=tokens or (DEFAULT_TOKEN,),
@@ -156,7 +168,8 @@ def serve(
         )
 
     try:
-        server = make_server(fake, ready, log_level=log_level, http=http)
+        hosts = bound_names(host) | set(allowed_hosts)
+        server = make_server(fake, ready, log_level=log_level, http=http, hosts=hosts)
     except ImportError:
         sock.close()
         raise click.ClickException("httptools does not import here; try --http h11") from None
@@ -166,3 +179,17 @@ def serve(
         pass  # uvicorn re-raises the Ctrl-C it handled; the server has already stopped
     finally:
         sock.close()
+
+
+def _log_to_stderr(level: str) -> None:
+    """The fake's own log lines (refused requests, what was wrong with an invalid one)
+    on stderr, shaped like uvicorn's."""
+    import logging
+
+    logger = logging.getLogger("intercom_phone_switch.fake")
+    logger.setLevel(level.upper())
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:  %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False

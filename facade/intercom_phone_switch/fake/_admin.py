@@ -4,7 +4,7 @@ workspace, script faults and change settings, all over HTTP (for ``serve`` users
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.applications import Starlette
@@ -16,12 +16,21 @@ from starlette.types import Message, Receive, Scope, Send
 from intercom_phone_switch._effective import PATH
 
 from ._faults import ALL_KINDS, SCRIPT_CAP, Fault, FaultInjector
+from ._page import json_array, streamed
 from ._ratelimit import RateLimiter
 from ._responses import new_request_id
+from ._state.outbox import filtered, phone_filter
 
 if TYPE_CHECKING:
     from ._app import FakeIntercom
     from ._endpoint import PhoneSwitchEndpoint
+
+
+def check_token(token: object) -> None:
+    from ._app import _check_token
+
+    _check_token(token)
+
 
 PREFIX = "/__fake__"
 
@@ -76,16 +85,37 @@ class _Packed(Protocol):
 
 
 def _listing(head: Mapping[str, Any], key: str, items: Sequence[_Packed]) -> Response:
-    """``{**head, key: [item, ...]}``, streamed item by item: the state's attributes are
-    kept as JSON and go out as they are, never decoded all at once."""
+    """``{**head, key: [item, ...]}``, streamed in chunks as the client takes them: the
+    state's attributes are kept as JSON and go out as they are, never decoded."""
 
-    async def chunks() -> AsyncIterator[bytes]:
-        yield json.dumps(dict(head))[:-1].encode() + f',"{key}":['.encode()
-        for index, item in enumerate(items):
-            yield (b"," if index else b"") + item.json_bytes()
-        yield b"]}"
+    def pieces() -> Iterator[bytes]:
+        opened = json.dumps(dict(head))[:-1].encode() + (b"," if head else b"")
+        yield opened + json.dumps(key).encode() + b":"
+        yield from json_array(item.json_bytes() for item in items)
+        yield b"}"
 
-    return StreamingResponse(chunks(), media_type="application/json")
+    return StreamingResponse(streamed(pieces()), media_type="application/json")
+
+
+def _faults_answer(faults: FaultInjector) -> Response:
+    """The scripted faults, the random ones and the log, streamed (the log and the script
+    may hold many thousand entries)."""
+    pending = faults.pending
+    log = faults.log
+    random_faults = None if faults.random_faults is None else faults.random_faults.to_json()
+
+    def pieces() -> Iterator[bytes]:
+        yield b'{"pending":'
+        yield from json_array(
+            b"null" if fault is None else json.dumps(fault.to_json()).encode() for fault in pending
+        )
+        yield b',"random":' + json.dumps(random_faults).encode() + b',"log":'
+        yield from json_array(
+            json.dumps(record.to_json(), ensure_ascii=True).encode() for record in log
+        )
+        yield b"}"
+
+    return StreamingResponse(streamed(pieces()), media_type="application/json")
 
 
 def _too_large() -> JSONResponse:
@@ -103,9 +133,18 @@ def admin_app(fake: FakeIntercom, endpoint: PhoneSwitchEndpoint) -> _WithRequest
         return _JSON({"status": "ok"})
 
     async def outbox(request: Request) -> Response:
-        phone = request.query_params.get("phone")
-        head = {"total": fake.outbox.total, "cap": fake.outbox.cap}
-        return _listing(head, "messages", fake.outbox.messages(phone))
+        # One filter rule with the web outbox: digits and plus signs typed, a part of
+        # the phone (an unencoded + arrives as a space); total then counts the matches.
+        needle = phone_filter(request.query_params.get("phone"))
+        limit = request.query_params.get("limit", "")
+        if limit and not (limit.isdigit() and limit.isascii() and len(limit) <= 9):
+            return _bad("limit is a whole number of messages (the newest are listed)")
+        messages = filtered(fake.outbox.messages(), needle)
+        total = fake.outbox.total if needle is None else len(messages)
+        head = {"total": total, "cap": fake.outbox.cap, "filter": needle}
+        if limit:
+            messages = messages[len(messages) - min(int(limit), len(messages)) :]
+        return _listing(head, "messages", messages)
 
     async def contacts(request: Request) -> Response:
         return _listing({"cap": fake.contacts.cap}, "contacts", fake.contacts.all())
@@ -130,7 +169,7 @@ def admin_app(fake: FakeIntercom, endpoint: PhoneSwitchEndpoint) -> _WithRequest
                 return _too_large()
             except (_BadRequest, ValueError, TypeError, KeyError, OverflowError) as error:
                 return _bad(str(error))
-        return _JSON(fake.faults.to_json())
+        return _faults_answer(fake.faults)
 
     async def settings(request: Request) -> Response:
         if request.method == "POST":
@@ -217,6 +256,8 @@ def _configure(fake: FakeIntercom, body: Mapping[str, Any]) -> None:
             f"tokens is a list of at most {TOKENS_CAP} non-empty strings"
             f" of at most {TOKEN_CHARS} characters"
         )
+    for token in tokens or ():
+        check_token(token)
     version = body.get("default_version", fake.default_version)
     if not isinstance(version, str) or not fake.accepts_version(version):
         raise _BadRequest(f"Intercom does not accept the version {str(version)[:40]!r}")

@@ -19,6 +19,7 @@ from ._contract import VersionContract, contracts
 from ._endpoint import PhoneSwitchEndpoint
 from ._events import Changes
 from ._faults import FaultInjector
+from ._guard import refuse, refused_write
 from ._page import page_app
 from ._ratelimit import DEFAULT_LIMIT, DEFAULT_WINDOW, RateLimiter
 from ._state import Contacts, Outbox
@@ -29,6 +30,39 @@ if TYPE_CHECKING:
 
 #: The access token a fake accepts unless told otherwise.
 DEFAULT_TOKEN = "fake-intercom-token"
+#: The longest token and Messenger base URL taken.
+TOKEN_CHARS = 4_096
+URL_CHARS = 2_048
+
+
+def _check_token(token: object) -> None:
+    """A token a client can send: non-empty visible ASCII (an HTTP header carries no
+    other), at most TOKEN_CHARS long."""
+    if not isinstance(token, str):
+        raise TypeError(f"a token is a string, not {type(token).__name__}")
+    if not 0 < len(token) <= TOKEN_CHARS or not all("!" <= ch <= "~" for ch in token):
+        raise ValueError(
+            f"a token is 1 to {TOKEN_CHARS} visible ASCII characters (no spaces, no"
+            " control characters), as an Authorization header carries it"
+        )
+
+
+def _check_url(value: object) -> None:
+    """An http(s) base URL that every answer and page can carry (UTF-8, no spaces or
+    control characters), at most URL_CHARS long."""
+    if not isinstance(value, str):
+        raise TypeError(f"messenger_url is a string, not {type(value).__name__}")
+    shown = repr(value[:80])
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"messenger_url holds text UTF-8 cannot carry: {shown}") from None
+    if len(value) > URL_CHARS or any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise ValueError(
+            f"messenger_url is at most {URL_CHARS} printable characters, no spaces: {shown}"
+        )
+    if not value.startswith(("http://", "https://")) or len(value.split("//", 1)[1]) == 0:
+        raise ValueError(f"messenger_url is an http(s) URL, not {shown}")
 
 
 class FakeIntercom:
@@ -75,7 +109,7 @@ class FakeIntercom:
     ) -> None:
         self._contracts = self._intercom_contracts = contracts()
         self.messenger_url = messenger_url
-        self.tokens = frozenset(tokens)
+        self.tokens = tokens
         self._default_version: str = LATEST_VERSION
         self.default_version = default_version
         self.max_body_bytes: int = MAX_BODY_BYTES.check(max_body_bytes)
@@ -109,8 +143,8 @@ class FakeIntercom:
 
     @messenger_url.setter
     def messenger_url(self, value: str | None) -> None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError(f"messenger_url is an http(s) URL, not {value!r}")
+        if value is not None:
+            _check_url(value)
         self._messenger_url = None if value is None else value.rstrip("/")
         prefix = f"{self._messenger_url}/msgr/"
         self._contracts = (
@@ -121,6 +155,20 @@ class FakeIntercom:
                 for version, contract in self._intercom_contracts.items()
             }
         )
+
+    @property
+    def tokens(self) -> frozenset[str]:
+        """The access tokens the fake accepts."""
+        return self._tokens
+
+    @tokens.setter
+    def tokens(self, value: Iterable[str]) -> None:
+        if isinstance(value, str):
+            raise TypeError("tokens is a collection of tokens, not one string")
+        found = frozenset(value)
+        for token in found:
+            _check_token(token)
+        self._tokens = found
 
     @staticmethod
     def accepts_version(value: str) -> bool:
@@ -150,8 +198,12 @@ class FakeIntercom:
         try:
             if scope["method"] == "POST" and scope["path"] == PATH:
                 await self._endpoint(scope, receive, send)
-            else:
-                await self._admin(scope, receive, send)
+                return
+            refused = refused_write(scope)  # a web page elsewhere must not drive the fake
+            if refused is not None:
+                await refuse(scope, receive, send, *refused)
+                return
+            await self._admin(scope, receive, send)
         finally:
             self.changes.notify()  # the page's event streams then show what changed
 
@@ -168,11 +220,23 @@ class FakeIntercom:
 
         return FakeAsyncTransport(self)
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0, http: str = "auto") -> FakeServer:
-        """A real HTTP server for this fake, started; use it as a context manager."""
+    def serve(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        http: str = "auto",
+        allowed_hosts: Iterable[str] = (),
+    ) -> FakeServer:
+        """A real HTTP server for this fake, started; use it as a context manager.
+
+        It answers requests whose ``Host`` is an IP address, ``localhost``, ``host``
+        (when a name) or one of ``allowed_hosts``, and refuses the others (403): a web
+        page cannot reach it through a DNS name rebound to this machine.
+        """
         from ._server import FakeServer
 
-        return FakeServer(self, host=host, port=port, http=http).start()
+        server = FakeServer(self, host=host, port=port, http=http, allowed_hosts=allowed_hosts)
+        return server.start()
 
     @property
     def token(self) -> str:

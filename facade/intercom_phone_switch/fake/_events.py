@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import threading
 
 
@@ -17,6 +18,7 @@ class Changes:
 
     def __init__(self) -> None:
         self._revision = 0
+        self._counter = itertools.count(1)
         self._lock = threading.Lock()
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
 
@@ -25,10 +27,15 @@ class Changes:
         return self._revision
 
     def notify(self) -> None:
-        """Record a change and wake every waiter (callable from any thread)."""
+        """Record a change and wake every waiter (callable from any thread). With nobody
+        waiting it only counts: no lock, no copy."""
+        self._revision = next(self._counter)  # atomic, unlike += from several threads
+        if not self._waiters:
+            # A waiter being added now looks at the revision again once it is in the
+            # set (see wait), so it cannot miss this change.
+            return
         with self._lock:
-            self._revision += 1
-            waiters = tuple(self._waiters) if self._waiters else ()
+            waiters = tuple(self._waiters)
         for loop, event in waiters:
             if not event.is_set():
                 # RuntimeError: that loop is closed, and its waiter gone with it.
@@ -43,6 +50,10 @@ class Changes:
             if self._revision != seen:
                 return self._revision
             self._waiters.add(waiter)
+        if self._revision != seen:  # a notify that found the set still empty
+            with self._lock:
+                self._waiters.discard(waiter)
+            return self._revision
         try:
             await asyncio.wait_for(event.wait(), timeout)
         except asyncio.TimeoutError:

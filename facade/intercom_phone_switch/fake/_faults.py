@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from ._bounds import FAULT_DELAY, FAULT_LOG_CAP, FAULT_STATUS, PROBABILITY, SEED
+from ._bounds import FAULT_DELAY, FAULT_LOG_CAP, FAULT_STATUS, PROBABILITY, SEED, Bound
 
 #: How many scripted faults may wait at once, and how many choices random faults take.
 SCRIPT_CAP = 10_000
@@ -37,6 +37,11 @@ class FaultKind(str, enum.Enum):
     DROP_AFTER_SMS = "drop_after_sms"
     #: Intercom's own 400 ``sms_failed``: the SMS could not be sent.
     SMS_FAILED = "sms_failed"
+    #: Any answer the request's version documents: ``Fault.status`` and
+    #: ``Fault.example`` (an example's name, or an error key or code it carries) pick it
+    #: from that version's effective spec. An error status strikes before anything is
+    #: checked (no SMS); a 2xx sends the SMS and answers the example with its link.
+    ANSWER = "answer"
 
     @property
     def after_sending(self) -> bool:
@@ -47,7 +52,12 @@ class FaultKind(str, enum.Enum):
         return self.value
 
 
-ALL_KINDS: tuple[FaultKind, ...] = tuple(FaultKind)
+#: The kinds random faults draw from (every kind but ANSWER, which is scripted).
+ALL_KINDS: tuple[FaultKind, ...] = tuple(kind for kind in FaultKind if kind is not FaultKind.ANSWER)
+#: The statuses a documented answer may have.
+ANSWER_STATUS = Bound("a documented answer's status", 100, 599, integer=True)
+#: The longest example name or error code a fault takes.
+EXAMPLE_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -59,10 +69,20 @@ class Fault:
     status: int = 500
     #: The extra delay of a latency fault, in seconds.
     delay: float = 0.05
+    #: Which documented ``status`` answer an ANSWER fault gives: the name of one of its
+    #: examples, or an error key or code one carries (None: the status's first example).
+    example: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kind", FaultKind(self.kind))
-        object.__setattr__(self, "status", FAULT_STATUS.check(self.status))
+        kind = FaultKind(self.kind)
+        object.__setattr__(self, "kind", kind)
+        if kind is FaultKind.ANSWER:
+            object.__setattr__(self, "status", ANSWER_STATUS.check(self.status))
+            _check_documented(self.status, self.example)
+        else:
+            object.__setattr__(self, "status", FAULT_STATUS.check(self.status))
+            if self.example is not None:
+                raise ValueError(f"only {FaultKind.ANSWER.value} faults take an example")
         object.__setattr__(self, "delay", FAULT_DELAY.check(self.delay))
 
     @classmethod
@@ -72,17 +92,38 @@ class Fault:
             return value
         if isinstance(value, (FaultKind, str)):
             return cls(FaultKind(value))
-        unknown = set(value) - {"kind", "status", "delay"}
+        unknown = set(value) - {"kind", "status", "delay", "example"}
         if unknown:
             raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
         return cls(
             FaultKind(value["kind"]),
             status=value.get("status", 500),
             delay=value.get("delay", 0.05),
+            example=value.get("example"),
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind.value, "status": self.status, "delay": self.delay}
+        found: dict[str, Any] = {
+            "kind": self.kind.value,
+            "status": self.status,
+            "delay": self.delay,
+        }
+        if self.kind is FaultKind.ANSWER:
+            found["example"] = self.example
+        return found
+
+
+def _check_documented(status: int, example: object) -> None:
+    """ValueError unless some supported version documents a ``status`` answer with an
+    example named ``example`` or carrying it as an error key or code."""
+    if example is not None and (not isinstance(example, str) or len(example) > EXAMPLE_CHARS):
+        raise ValueError(f"an answer's example is a name of at most {EXAMPLE_CHARS} characters")
+    from ._contract import contracts  # the specs are read once, when first needed
+
+    if any(contract.answer(status, example) for contract in contracts().values()):
+        return
+    named = "" if example is None else f" {example!r}"
+    raise ValueError(f"no supported Intercom-Version documents a {status} answer{named}")
 
 
 @dataclass
@@ -159,8 +200,10 @@ class FaultInjector:
         self._log: deque[FaultRecord] = deque(maxlen=log_cap)
 
     # -- configuring ------------------------------------------------------------------
-    def script(self, *faults: Fault | FaultKind | str | None) -> None:
-        """Queue faults for the next requests, one each; ``None`` lets one pass."""
+    def script(self, *faults: Fault | FaultKind | str | Mapping[str, Any] | None) -> None:
+        """Queue faults for the next requests, one each; ``None`` lets one pass. A fault is
+        a Fault, a kind (or its name) or its JSON object (``{"kind": ..., "status": ...}``).
+        """
         if len(faults) > SCRIPT_CAP:
             raise ValueError(f"at most {SCRIPT_CAP} scripted faults wait at once")
         queued = [None if fault is None else Fault.coerce(fault) for fault in faults]
@@ -181,6 +224,8 @@ class FaultInjector:
         """Inject a fault into each request (after the script) with ``probability``."""
         probability = PROBABILITY.check(probability)
         chosen = tuple(FaultKind(kind) for kind in kinds)
+        if FaultKind.ANSWER in chosen:
+            raise ValueError(f"{FaultKind.ANSWER.value} faults are scripted, not drawn at random")
         if probability and not chosen:
             raise ValueError("random faults need at least one kind")
         if len(chosen) > CHOICES_CAP or len(statuses) > CHOICES_CAP:

@@ -19,9 +19,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import html
+import itertools
 import json
 import string
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,9 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ._faults import FaultKind
+from ._faults import ALL_KINDS, FaultKind
+from ._state._packed import with_attributes
+from ._state.outbox import filtered, phone_filter
 
 if TYPE_CHECKING:
     from ._app import FakeIntercom
@@ -38,8 +41,11 @@ if TYPE_CHECKING:
 
 #: How many messages, contacts and fault log entries the page gets (newest first).
 SHOWN = 200
-#: The longest phone filter looked at.
-MAX_FILTER = 64
+#: Streamed answers go out in chunks of about this many bytes.
+CHUNK = 64 * 1024
+#: The most characters of custom attributes (as shown) a Messenger page shows of each
+#: list; the rest are counted.
+MESSENGER_SHOWN = 16 * 1024
 #: The fewest seconds between two snapshots of one event stream (changes coalesce).
 MIN_INTERVAL = 0.1
 #: The most seconds an event stream stays silent (it then repeats the snapshot).
@@ -79,43 +85,86 @@ def token_label(index: int, token: str) -> str:
     return f"token {index}{tail}"
 
 
-def phone_filter(text: str) -> str | None:
-    """What a typed filter keeps of a phone: its digits and a leading +; None for none."""
-    text = text[:MAX_FILTER]
-    if not text.strip():
-        return None
-    return "".join(ch for ch in text if (ch.isdecimal() and ch.isascii()) or ch == "+")
+def _json(value: Any) -> bytes:
+    """Compact JSON in UTF-8; text UTF-8 cannot carry (a lone surrogate, which only the
+    Python API can put into the state) is written as ASCII escapes instead."""
+    try:
+        return _COMPACT.encode(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return _COMPACT_ASCII.encode(value).encode("ascii")
 
 
-def _sms_json(sms: SentSms) -> dict[str, Any]:
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+_COMPACT_ASCII = json.JSONEncoder(separators=(",", ":"), default=str)
+
+
+def coalesced(pieces: Iterable[bytes], size: int = CHUNK) -> Iterator[bytes]:
+    """``pieces`` joined into chunks of about ``size`` bytes (one piece may be larger)."""
+    held: list[bytes] = []
+    count = 0
+    for piece in pieces:
+        held.append(piece)
+        count += len(piece)
+        if count >= size:
+            yield b"".join(held)
+            held.clear()
+            count = 0
+    if held:
+        yield b"".join(held)
+
+
+def json_array(items: Iterable[bytes]) -> Iterator[bytes]:
+    """A JSON array of items already written as JSON."""
+    yield b"["
+    for index, item in enumerate(items):
+        yield b"," + item if index else item
+    yield b"]"
+
+
+async def streamed(pieces: Iterable[bytes]) -> AsyncIterator[bytes]:
+    """``pieces`` in chunks, for a StreamingResponse: each chunk waits until the client
+    has taken the one before, so a slow client holds one chunk, not the whole answer."""
+    for chunk in coalesced(pieces):
+        yield chunk
+
+
+def _sms_json(sms: SentSms) -> bytes:
     found = link_id(sms.url)
-    return {**sms.to_json(), "id": found, "page": f"/msgr/{found}"}
+    fields = {**sms.to_json(attributes=False), "id": found, "page": f"/msgr/{found}"}
+    return with_attributes(fields, sms.attributes_json)
 
 
-def snapshot(fake: FakeIntercom, phone: str = "") -> dict[str, Any]:
-    """Everything the page shows, newest first, the messages filtered by ``phone``."""
+def snapshot_pieces(
+    fake: FakeIntercom, phone: str = "", revision: int | None = None
+) -> Iterator[bytes]:
+    """Everything the page shows, newest first, the messages filtered by ``phone``, as
+    pieces of one JSON object. Custom attributes go out as kept (compact JSON), never
+    decoded: a reader costs the references to the records it shows, not copies."""
     needle = phone_filter(phone)
-    messages = fake.outbox.messages()
-    if needle is not None:
-        messages = [sms for sms in messages if needle and needle in sms.phone]
+    kept = fake.outbox.messages()
+    messages = filtered(kept, needle)
     contacts = fake.contacts.all()
     faults = fake.faults
-    return {
-        "revision": fake.changes.revision,
+    pending = faults.pending
+    head = {
+        "revision": fake.changes.revision if revision is None else revision,
         "outbox": {
             "total": fake.outbox.total,
-            "kept": len(fake.outbox),
+            "kept": len(kept),
             "cap": fake.outbox.cap,
             "matching": len(messages),
             "filter": needle,
-            "messages": [_sms_json(sms) for sms in reversed(messages[-SHOWN:])],
         },
-        "contacts": {
-            "count": len(contacts),
-            "contacts": [contact.to_json() for contact in reversed(contacts[-SHOWN:])],
-        },
+    }
+    yield _json(head)[:-2] + b',"messages":'
+    yield from json_array(_sms_json(sms) for sms in reversed(messages[-SHOWN:]))
+    yield b'},"contacts":{"count":%d,"contacts":' % len(contacts)
+    yield from json_array(contact.json_bytes() for contact in reversed(contacts[-SHOWN:]))
+    del kept, messages, contacts
+    rest = {
         "faults": {
-            "pending": [None if f is None else f.to_json() for f in faults.pending],
+            "pending": [None if f is None else f.to_json() for f in pending[:SHOWN]],
+            "pending_count": len(pending),
             "random": None if faults.random_faults is None else faults.random_faults.to_json(),
             "log": [record.to_json() for record in reversed(faults.log[-SHOWN:])],
             "kinds": [
@@ -125,7 +174,7 @@ def snapshot(fake: FakeIntercom, phone: str = "") -> dict[str, Any]:
                     "delay": kind in _DELAY_KINDS,
                     "after_sending": kind.after_sending,
                 }
-                for kind in FaultKind
+                for kind in ALL_KINDS
             ],
         },
         "rate_limits": rate_limits(fake),
@@ -135,6 +184,13 @@ def snapshot(fake: FakeIntercom, phone: str = "") -> dict[str, Any]:
             "messenger_url": fake.messenger_url,
         },
     }
+    yield b"}," + _json(rest)[1:]
+
+
+def snapshot(fake: FakeIntercom, phone: str = "") -> dict[str, Any]:
+    """What the page shows, as one JSON object (``snapshot_pieces`` decoded)."""
+    found: dict[str, Any] = json.loads(b"".join(snapshot_pieces(fake, phone)))
+    return found
 
 
 def rate_limits(fake: FakeIntercom) -> dict[str, Any]:
@@ -165,17 +221,18 @@ def _quiet_for(fake: FakeIntercom) -> float:
     return min(MAX_SILENCE, max(MIN_INTERVAL, min(resets) - fake.clock() + 0.05))
 
 
-def _event(data: Mapping[str, Any]) -> str:
-    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str)
-    return f"event: state\nid: {data['revision']}\ndata: {body}\n\n"
-
-
-async def _stream(fake: FakeIntercom, phone: str) -> AsyncIterator[str]:
+async def _stream(fake: FakeIntercom, phone: str) -> AsyncIterator[bytes]:
     loop = asyncio.get_running_loop()
-    yield "retry: 1000\n\n"
+    yield b"retry: 1000\n\n"
     while True:
         revision = fake.changes.revision
-        yield _event(snapshot(fake, phone))
+        # One event: compact JSON has no line breaks, so it is one data line, sent in
+        # chunks as the client takes them.
+        pieces = snapshot_pieces(fake, phone, revision)
+        event = itertools.chain((b"event: state\nid: %d\ndata: " % revision,), pieces, (b"\n\n",))
+        for chunk in coalesced(event):
+            yield chunk
+        del pieces, event
         sent = loop.time()
         await fake.changes.wait(revision, _quiet_for(fake))
         pause = MIN_INTERVAL - (loop.time() - sent)
@@ -194,14 +251,25 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
 
-def _attribute_rows(attributes: Mapping[str, Any]) -> str:
+def _cut(text: str, most: int) -> str:
+    return text if len(text) <= most else text[:most] + "…"
+
+
+def _attribute_rows(attributes: Mapping[str, Any], budget: int = MESSENGER_SHOWN) -> str:
+    """The attributes as a definition list, at most about ``budget`` characters of them
+    (the page stays small however many a contact has); the rest are counted."""
     if not attributes:
         return '<p class="muted">No custom attributes.</p>'
-    rows = "".join(
-        f"<dt>{html.escape(str(key))}</dt><dd>{html.escape(_text(value))}</dd>"
-        for key, value in attributes.items()
-    )
-    return f'<dl class="attributes">{rows}</dl>'
+    rows: list[str] = []
+    for shown, (key, value) in enumerate(attributes.items()):
+        if budget <= 0:
+            rest = len(attributes) - shown
+            more = f'<p class="muted">And {rest} more (the admin API lists them all).</p>'
+            return f'<dl class="attributes">{"".join(rows)}</dl>{more}'
+        name, text = _cut(str(key), budget), _cut(_text(value), budget)
+        budget -= len(name) + len(text)
+        rows.append(f"<dt>{html.escape(name)}</dt><dd>{html.escape(text)}</dd>")
+    return f'<dl class="attributes">{"".join(rows)}</dl>'
 
 
 def messenger_page(fake: FakeIntercom, sms: SentSms | None) -> str:
@@ -267,7 +335,8 @@ def page_app(fake: FakeIntercom, admin: ASGIApp) -> Router:
         return Response(_static(name), media_type=media_type, headers=_HEADERS)
 
     async def state(request: Request) -> Response:
-        return JSONResponse(snapshot(fake, request.query_params.get("phone", "")))
+        pieces = snapshot_pieces(fake, request.query_params.get("phone", ""))
+        return StreamingResponse(streamed(pieces), media_type="application/json")
 
     async def limits(request: Request) -> Response:
         return JSONResponse(rate_limits(fake))

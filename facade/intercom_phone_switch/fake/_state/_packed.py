@@ -12,15 +12,20 @@ from typing import Any
 ENTRY_OVERHEAD = 1024
 
 
+#: Made once: json.dumps with options makes a new encoder on every call.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+_COMPACT_ASCII = json.JSONEncoder(separators=(",", ":"))
+
+
 def pack(attributes: Mapping[str, Any]) -> bytes:
     """``attributes`` as compact JSON in UTF-8, always valid: text UTF-8 cannot carry
     (lone surrogates, which only the Python API can pass; the endpoint refuses them) is
     written as ASCII escapes instead."""
-    value = dict(attributes)
+    value = attributes if type(attributes) is dict else dict(attributes)
     try:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return _COMPACT.encode(value).encode("utf-8")
     except UnicodeEncodeError:
-        return json.dumps(value, separators=(",", ":")).encode("ascii")
+        return _COMPACT_ASCII.encode(value).encode("ascii")
 
 
 def unpack(packed: bytes) -> dict[str, Any]:

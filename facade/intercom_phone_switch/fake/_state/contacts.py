@@ -3,6 +3,7 @@ bounded in entries and in bytes."""
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -35,6 +36,20 @@ class Contact:
         object.__setattr__(self, "phone", phone)
         object.__setattr__(self, "updated_at", updated_at)
         object.__setattr__(self, "_attributes", pack(custom_attributes))
+
+    @classmethod
+    def _packed(cls, phone: str, attributes_json: bytes, updated_at: datetime) -> Contact:
+        """A contact whose attributes are already compact JSON (packed once)."""
+        contact = cls.__new__(cls)
+        object.__setattr__(contact, "phone", phone)
+        object.__setattr__(contact, "updated_at", updated_at)
+        object.__setattr__(contact, "_attributes", attributes_json)
+        return contact
+
+    @property
+    def attributes_json(self) -> bytes:
+        """The custom attributes as the compact JSON kept (never decoded)."""
+        return self._attributes
 
     @property
     def custom_attributes(self) -> dict[str, Any]:
@@ -114,18 +129,35 @@ class Contacts:
         """The bytes the kept contacts count against ``max_bytes``."""
         return self._bytes
 
-    def merge(self, phone: str, custom_attributes: Mapping[str, Any], at: datetime) -> Contact:
-        """Add ``custom_attributes`` to the contact with this phone, creating it if needed."""
+    def merge(
+        self,
+        phone: str,
+        custom_attributes: Mapping[str, Any],
+        at: datetime,
+        *,
+        attributes_json: builtins.bytes | None = None,
+    ) -> Contact:
+        """Add ``custom_attributes`` to the contact with this phone, creating it if needed.
+
+        ``attributes_json``: ``custom_attributes`` already packed (the outbox's copy),
+        kept as it is by a new contact rather than packed again.
+        """
         with self._lock:
             previous = self._contacts.pop(phone, None)
-            merged = previous.custom_attributes if previous else {}
             if previous is not None:
                 self._bytes -= previous.size
-            for key in custom_attributes:
-                merged.pop(key, None)  # re-set attributes become the most recent
-            merged.update(custom_attributes)
-            self._trim(merged)
-            contact = Contact(phone=phone, custom_attributes=merged, updated_at=at)
+            if (
+                previous is None
+                and attributes_json is not None
+                and len(attributes_json) <= self._contact_bytes
+            ):
+                contact = Contact._packed(phone, attributes_json, at)
+            else:
+                merged = previous.custom_attributes if previous else {}
+                for key in custom_attributes:
+                    merged.pop(key, None)  # re-set attributes become the most recent
+                merged.update(custom_attributes)
+                contact = Contact._packed(phone, self._trim(merged), at)
             self._contacts[phone] = contact
             self._bytes += contact.size
             while len(self._contacts) > self._cap or (
@@ -134,16 +166,18 @@ class Contacts:
                 self._bytes -= self._contacts.popitem(last=False)[1].size
             return contact
 
-    def _trim(self, merged: dict[str, Any]) -> None:
-        """Drop the least recently set attributes beyond ``contact_bytes``."""
-        size = len(pack(merged))
-        if size <= self._contact_bytes:
-            return
+    def _trim(self, merged: dict[str, Any]) -> builtins.bytes:
+        """``merged`` packed, without its least recently set attributes beyond
+        ``contact_bytes``."""
+        packed = pack(merged)
+        if len(packed) <= self._contact_bytes:
+            return packed
         size = 2 + sum(_item_bytes(key, value) for key, value in merged.items())
         for key in list(merged):
             if size <= self._contact_bytes or len(merged) == 1:
                 break
             size -= _item_bytes(key, merged.pop(key))
+        return pack(merged)
 
     def get(self, phone: str) -> Contact | None:
         with self._lock:

@@ -14,6 +14,31 @@ from ._packed import ENTRY_OVERHEAD, pack, unpack, with_attributes
 
 #: How many bytes of SMS the outbox keeps by default (attributes plus overhead).
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+#: The longest phone filter looked at.
+MAX_FILTER = 64
+
+
+def phone_filter(text: str | None) -> str | None:
+    """What a typed phone filter keeps: its ASCII digits and plus signs; None for no
+    filter (nothing but spaces). The one rule of the web outbox and the admin API.
+
+    A ``+`` typed unencoded into a query string arrives as a space and is dropped; the
+    digits still match.
+    """
+    if text is None:
+        return None
+    text = text[:MAX_FILTER]
+    if not text.strip():
+        return None
+    return "".join(ch for ch in text if (ch.isdecimal() and ch.isascii()) or ch == "+")
+
+
+def filtered(messages: list[SentSms], needle: str | None) -> list[SentSms]:
+    """The messages whose phone contains ``needle`` (a ``phone_filter``), all for None;
+    none for a filter that kept nothing."""
+    if needle is None:
+        return messages
+    return [sms for sms in messages if needle and needle in sms.phone]
 
 
 class SentSms:
@@ -57,18 +82,20 @@ class SentSms:
         sent_at: datetime,
         sequence: int = 0,
     ) -> None:
-        values = {
-            "phone": phone,
-            "url": url,
-            "version": version,
-            "spec_version": spec_version,
-            "request_id": request_id,
-            "sent_at": sent_at,
-            "sequence": sequence,
-            "_attributes": pack(custom_attributes),
-        }
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
+        store = object.__setattr__
+        store(self, "phone", phone)
+        store(self, "url", url)
+        store(self, "version", version)
+        store(self, "spec_version", spec_version)
+        store(self, "request_id", request_id)
+        store(self, "sent_at", sent_at)
+        store(self, "sequence", sequence)
+        store(self, "_attributes", pack(custom_attributes))
+
+    @property
+    def attributes_json(self) -> bytes:
+        """The custom attributes as the compact JSON kept (never decoded)."""
+        return self._attributes
 
     @property
     def custom_attributes(self) -> dict[str, Any]:
@@ -178,6 +205,11 @@ class Outbox:
         with self._lock:
             kept = list(self._messages)
         return kept if phone is None else [sms for sms in kept if sms.phone == phone]
+
+    def matching(self, typed: str | None) -> list[SentSms]:
+        """The kept messages, oldest first, whose phone contains what ``phone_filter``
+        keeps of ``typed`` (all of them for None or blank text)."""
+        return filtered(self.messages(), phone_filter(typed))
 
     def last(self) -> SentSms | None:
         """The newest message, or None when nothing was sent."""

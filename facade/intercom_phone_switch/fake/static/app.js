@@ -144,6 +144,8 @@ function renderFaults(faults) {
     syncFaultForm();
   }
   const pending = faults.pending.map(describeFault);
+  const more = (faults.pending_count || 0) - pending.length;
+  if (more > 0) pending.push(`and ${more} more`);
   const parts = [];
   parts.push(pending.length ? `Next requests: ${pending.join(", ")}.` : "No fault scripted.");
   if (faults.random) {
