@@ -244,7 +244,6 @@ def _broken(error: Exception, exchange: Exchange, version: str, attempt: int) ->
 
 
 def _log(call: Call, attempt: int, duration: float, result: PhoneSwitch | PhoneSwitchError) -> None:
-    failed = isinstance(result, PhoneSwitchError)
     log_attempt(
         method="POST",
         path=_path(),
@@ -255,8 +254,11 @@ def _log(call: Call, attempt: int, duration: float, result: PhoneSwitch | PhoneS
         attempt=attempt,
         outcome=type(result).__name__,
     )
-    if failed and result.outcome is Outcome.UNKNOWN and logger.isEnabledFor(logging.WARNING):
-        assert isinstance(result, PhoneSwitchError)
+    if (
+        isinstance(result, PhoneSwitchError)
+        and result.outcome is Outcome.UNKNOWN
+        and logger.isEnabledFor(logging.WARNING)
+    ):
         logger.warning(
             "POST %s: delivery unknown for attempt %d (Intercom-Version %s): %s",
             _path(),

@@ -94,6 +94,4 @@ class PhoneSwitch:
     rate_limit: RateLimit
     attempts: int = 1
     replayed: bool = False
-    extra: Extra = attrs.field(
-        factory=lambda: _EMPTY, converter=lambda value: _frozen(value), hash=False
-    )
+    extra: Extra = attrs.field(factory=Extra, converter=_frozen, hash=False)
