@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from starlette.types import Receive, Scope, Send
 
-from intercom_phone_switch._effective import PATH
+from intercom_phone_switch.spec import PATH
 from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSION
 
 from ._admin import admin_app
