@@ -28,12 +28,12 @@ from typing import Any
 
 import httpx
 
-from intercom_phone_switch_generated.registry import PATH
+from intercom_phone_switch_generated.registry import LATEST_VERSION, PATH
 
 from .report import Row, Target, spread
 from .support import TOKEN, Server, fake_server, median
 
-VERSION = "2.16"
+VERSION = LATEST_VERSION
 CONCURRENCY = 64
 AIOHTTP_CONCURRENCIES = (16, 64)
 #: Seconds one bulk run may take before the benchmark gives up on it.
