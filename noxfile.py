@@ -133,7 +133,8 @@ def contract(session: nox.Session) -> None:
         session.run("pytest", str(ROOT / "tests" / "contract"), f"--junit-xml={report}")
 
 
-OTHER_PYTHONS = ("3.10", "3.12", "3.13")
+#: The oldest and the newest supported Python besides the main one (3.11).
+OTHER_PYTHONS = ("3.10", "3.13")
 
 
 @nox.session(python=[_interpreter(version) for version in OTHER_PYTHONS])
