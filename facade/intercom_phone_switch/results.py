@@ -75,6 +75,10 @@ class Extra(dict[str, object]):
     def update(self, *args: object, **kwargs: object) -> NoReturn:
         _read_only()
 
+    def __reduce__(self) -> tuple[type[Extra], tuple[dict[str, object]]]:
+        # Made again from a plain dict: pickle and copy would set each item after making it.
+        return (Extra, (dict(self),))
+
     def __repr__(self) -> str:
         return f"Extra({dict.__repr__(self)})"
 
