@@ -377,7 +377,7 @@ class AiohttpClient(httpx.AsyncClient):
             raise TypeError("AiohttpClient makes its own transport")
         if timeout is None:
             timeout = httpx.Timeout(_defaults.TIMEOUT, connect=_defaults.CONNECT_TIMEOUT)
-        self.aiohttp_transport = AiohttpTransport(
+        self.aiohttp_transport: AiohttpTransport = AiohttpTransport(
             limits=limits,
             verify=verify,
             max_response_bytes=max_response_bytes,

@@ -128,11 +128,11 @@ class Wire:
 
     def __init__(self) -> None:
         #: The request was given to the transport.
-        self.sending = False
+        self.sending: bool = False
         #: The transport reported its progress (so ``handed_over`` is known).
-        self.traced = False
+        self.traced: bool = False
         #: Some of the request may have been written to the network.
-        self.handed_over = False
+        self.handed_over: bool = False
         #: The status of the answer's status line, once one came back.
         self.status: int | None = None
 
