@@ -16,7 +16,7 @@ from typing import Any
 
 from intercom_phone_switch import spec
 from intercom_phone_switch.spec import METHOD, PATH
-from intercom_phone_switch_generated.registry import HEADER_VALUES, VERSIONS
+from intercom_phone_switch_generated.registry import VERSIONS
 
 __all__ = [
     "PHONE",
@@ -39,17 +39,19 @@ class UnknownVersion(ValueError):
 
 
 def resolve_version(value: str) -> str:
-    """The supported version for a version name or a header alias.
+    """The supported version for a version name or a header alias, as the client
+    resolves it (``"Unstable"`` -> ``"Preview"``), when it has a contract of its own:
+    numeric header values that share an older version's package (``"2.3"``) are
+    refused."""
+    from intercom_phone_switch._versions import resolve
+    from intercom_phone_switch.errors import UnsupportedVersion
 
-    ``"2.16"`` -> ``"2.16"``; ``"Unstable"`` -> ``"Preview"``. Numeric header values that
-    share an older version's package (``"2.3"``) are refused: they have no contract of
-    their own.
-    """
-    if value in VERSIONS:
-        return value
-    target = HEADER_VALUES.get(value)
-    if target is not None and not value[:1].isdigit():
-        return target
+    try:
+        version = resolve(value)
+    except UnsupportedVersion:
+        version = None
+    if version is not None and (value == version or not value[:1].isdigit()):
+        return version
     choices = ", ".join(VERSIONS)
     raise UnknownVersion(f"{value!r} is not a version with its own contract; choose from {choices}")
 
