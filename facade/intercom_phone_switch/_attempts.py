@@ -33,10 +33,10 @@ from .results import PhoneSwitch
 if TYPE_CHECKING:
     import httpx
 
-    from ._hooks import AsyncPacer, ThreadPacer
     from ._retry import RetryPolicy
     from ._seam import VersionSeam
     from ._wire import AsyncSender, Exchange, Sender, Wire
+    from .hooks import AsyncPacer, ThreadPacer
 
 __all__ = ["Call", "attempt_loop", "attempt_loop_async"]
 

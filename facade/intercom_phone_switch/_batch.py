@@ -41,7 +41,6 @@ from concurrent.futures import ThreadPoolExecutor
 from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ._hooks import check_key
 from ._logging import logger
 from ._outcome import Outcome
 from .errors import (
@@ -51,12 +50,13 @@ from .errors import (
     UnexpectedResponse,
     UnprocessableItem,
 )
+from .hooks import check_key
 from .results import PhoneSwitch
 
 if TYPE_CHECKING:
     from ._attempts import Call
     from ._client import AsyncPhoneSwitchClient, PhoneSwitchClient
-    from ._hooks import AsyncPacer, ThreadPacer
+    from .hooks import AsyncPacer, ThreadPacer
 
 __all__ = [
     "AsyncPhoneSwitchBatch",

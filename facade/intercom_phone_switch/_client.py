@@ -22,16 +22,16 @@ from intercom_phone_switch_generated.registry import REGIONS, HeaderValue, Regio
 
 from . import _defaults, _versions
 from ._attempts import Call, attempt_loop, attempt_loop_async, deadline_of
-from ._hooks import check_key
 from ._logging import guard_http_loggers
 from ._retry import Clock, RetryPolicy
 from ._secret import Token
 from ._wire import AsyncSender, Sender, Unbuildable
 from .errors import AuthenticationError, ConnectionFailed, InvalidCustomAttributes
+from .hooks import check_key
 
 if TYPE_CHECKING:
     from ._batch import AsyncPhoneSwitchBatch, PhoneSwitchBatch
-    from ._hooks import AsyncPacer, SendHook, ThreadPacer
+    from .hooks import AsyncPacer, SendHook, ThreadPacer
     from .results import PhoneSwitch
 
 __all__ = [

@@ -69,7 +69,7 @@ def test_the_guard_is_a_send_hook(tmp_path: Path) -> None:
     script = tmp_path / "hooked.py"
     script.write_text(
         "from intercom_phone_switch import PhoneSwitchClient\n"
-        "from intercom_phone_switch._hooks import SendHook\n"
+        "from intercom_phone_switch.hooks import SendHook\n"
         "from intercom_phone_switch.guard import Guard\n"
         "hook: SendHook = Guard('memory://', per_phone_window=60)\n"
         "PhoneSwitchClient('t', guard=hook)\n",

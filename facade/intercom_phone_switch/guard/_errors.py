@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from intercom_phone_switch._outcome import Outcome
+from intercom_phone_switch import Outcome
 from intercom_phone_switch.errors import DeliveryUnknown, PhoneSwitchError
 
 if TYPE_CHECKING:

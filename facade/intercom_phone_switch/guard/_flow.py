@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from intercom_phone_switch._outcome import Outcome
+from intercom_phone_switch import Outcome
 from intercom_phone_switch.errors import PhoneSwitchError
 from intercom_phone_switch.results import PhoneSwitch
 
@@ -41,7 +41,7 @@ from ._store import Payload, Record, StoreError
 if TYPE_CHECKING:
     import asyncio
 
-    from intercom_phone_switch._hooks import CallInfo
+    from intercom_phone_switch.hooks import CallInfo
 
 __all__ = ["LEASE_MARGIN", "run", "run_async"]
 

@@ -1,7 +1,7 @@
 """Guard: a store of idempotency keys and per-phone send windows, chosen by URL.
 
 A Guard is what a client takes as ``guard=``: it implements the client's hook protocol
-(``intercom_phone_switch._hooks.SendHook``), so the client calls it around each call that
+(``intercom_phone_switch.hooks.SendHook``), so the client calls it around each call that
 has an idempotency key (or around every call when it keeps a per-number send window),
 and it may give a bulk call a rate budget shared with other processes.
 
@@ -23,9 +23,9 @@ from ._environment import GUARD_VARIABLE, environment_guard
 from ._store import Store
 
 if TYPE_CHECKING:
-    from intercom_phone_switch._hooks import AsyncPacer, CallInfo, ThreadPacer
-    from intercom_phone_switch._retry import Clock
+    from intercom_phone_switch import Clock
     from intercom_phone_switch.errors import PhoneSwitchError
+    from intercom_phone_switch.hooks import AsyncPacer, CallInfo, ThreadPacer
     from intercom_phone_switch.results import PhoneSwitch
 
 __all__ = ["DEFAULT_LEASE", "DEFAULT_TTL", "GUARD_VARIABLE", "Guard", "KeyState", "open_store"]
@@ -288,7 +288,7 @@ class Guard:
         check_key(idempotency_key)
         return self.store.forget(self.key(idempotency_key))
 
-    # -- the client's hook protocol (intercom_phone_switch._hooks.SendHook) ---------------
+    # -- the client's hook protocol (intercom_phone_switch.hooks.SendHook) ---------------
     def wants(self, key: str | None) -> bool:
         """Whether a call with this idempotency key goes through the guard: every call
         with a key, and every call when there is a per-number window. A malformed key is

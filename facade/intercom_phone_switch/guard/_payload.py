@@ -6,8 +6,7 @@ import json
 from functools import partial
 from typing import Any
 
-from intercom_phone_switch import errors
-from intercom_phone_switch._outcome import Outcome
+from intercom_phone_switch import Outcome, errors
 from intercom_phone_switch.errors import DeliveryUnknown, PhoneSwitchError
 from intercom_phone_switch.results import PhoneSwitch, RateLimit
 

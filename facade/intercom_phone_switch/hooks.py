@@ -1,4 +1,5 @@
-"""The small protocols through which optional parts plug into the client.
+"""The small protocols through which optional parts plug into the client (public: a
+guard of your own implements SendHook).
 
 The client imports none of them: a guard (``intercom_phone_switch.guard.Guard``, or any
 object of the same shape) is handed to it as ``guard=``, and the client calls it around
