@@ -167,7 +167,9 @@ def convert(
     """Published ``description`` of ``version`` -> our document, and what was done to it.
 
     ``ours`` gives the prose, examples, stable names and key order, ``frame`` the
-    ``openapi`` version, ``info`` and our top-level extensions (``x-corrections``).
+    ``openapi`` version, ``info`` and our top-level extensions (``x-corrections``). What
+    ``ours`` says of a field whose stable name its declaration moves to another property
+    goes with it (see :func:`.stable.follow_declaration`).
     """
     _check_version(version, description)
     extracted = extract(description)
@@ -182,6 +184,7 @@ def convert(
             + ", ".join(unresolved)
             + "; add a correction rule for them"
         )
+    ours = stable.follow_declaration(ours, frame)
     graft(document, ours)
     described = describe_responses(document)
     framed: dict[str, Any] = {"openapi": frame["openapi"]}

@@ -19,6 +19,7 @@ contract it sits in and returns what the generated seam needs; when a name leads
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
@@ -102,6 +103,87 @@ def request_field(document: Mapping[str, Any], stable: str) -> str:
     names = declaration(document).get("request")
     found = names.get(stable) if isinstance(names, Mapping) else None
     return found if isinstance(found, str) else stable
+
+
+def _renamed(names: Any, before: Any, stables: tuple[str, ...]) -> dict[str, str]:
+    """Old JSON property -> new one, for each stable name the two declarations map to
+    different properties."""
+    if not (isinstance(names, Mapping) and isinstance(before, Mapping)):
+        return {}
+    found: dict[str, str] = {}
+    for stable in stables:
+        old, new = before.get(stable), names.get(stable)
+        if isinstance(old, str) and isinstance(new, str) and old != new:
+            found[old] = new
+    return found
+
+
+def _rename_keys(node: Any, renames: Mapping[str, str]) -> Any:
+    """A dict with its keys renamed (in place of the old ones); anything else as it is."""
+    if not isinstance(node, dict) or not renames.keys() & node.keys():
+        return node
+    return {renames.get(key, key): value for key, value in node.items()}
+
+
+def _rename_properties(schema: Any, renames: Mapping[str, str]) -> dict[str, str]:
+    """Rename the properties of ``schema`` (a component, in place) that it has under the
+    old name and lacks under the new one; return the renames done."""
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict):
+        return {}
+    done = {old: new for old, new in renames.items() if old in properties}
+    done = {old: new for old, new in done.items() if new not in properties}
+    if done:
+        schema["properties"] = _rename_keys(properties, done)
+        if isinstance(schema.get("example"), dict):
+            schema["example"] = _rename_keys(schema["example"], done)
+    return done
+
+
+def _rename_in_examples(media: Any, renames: Mapping[str, str]) -> None:
+    """Rename the top-level keys of the examples of ``media`` (a media type object)."""
+    if not isinstance(media, dict) or not renames:
+        return
+    if "example" in media:
+        media["example"] = _rename_keys(media["example"], renames)
+    for example in (media.get("examples") or {}).values():
+        if isinstance(example, dict) and "value" in example:
+            example["value"] = _rename_keys(example["value"], renames)
+
+
+def follow_declaration(ours: Mapping[str, Any], frame: Mapping[str, Any]) -> dict[str, Any]:
+    """``ours`` (our document of a version, before an import) with what it says of a
+    stable field moved to the property its declaration names.
+
+    A version's overlay may declare that another property carries a stable name
+    (``phone: phone_number``) while the rest of ``ours`` is still written for the
+    property ``frame`` (the stored spec) declares: the prose and example of that
+    property, and the keys of the request's (or an accepted answer's) examples. Moved to
+    the declared property, they reach the imported version: its description and its
+    examples are ones it accepts. A copy; ``ours`` is not changed.
+    """
+    moved: dict[str, Any] = copy.deepcopy(dict(ours))
+    declared, before = declaration(moved), declaration(frame)
+    operation = moved.get("paths", {}).get(PATH, {}).get(METHOD)
+    schemas = (moved.get("components") or {}).get("schemas") or {}
+    if not isinstance(operation, dict):
+        return moved
+    wanted = _renamed(declared.get("request"), before.get("request"), REQUEST)
+    body = follow(operation.get("requestBody"), moved, None)
+    media = ((body or {}).get("content") or {}).get("application/json")
+    name = _component(media.get("schema")) if isinstance(media, Mapping) else None
+    if wanted and name in schemas:
+        _rename_in_examples(media, _rename_properties(schemas[name], wanted))
+    wanted = _renamed(declared.get("response"), before.get("response"), RESPONSE)
+    switch = (declared.get("answers") or {}).get("switch")
+    if wanted and switch in schemas:
+        done = _rename_properties(schemas[switch], wanted)
+        for status, answer in (operation.get("responses") or {}).items():
+            if str(status).startswith("2"):
+                answer = follow(answer, moved, None)
+                media = ((answer or {}).get("content") or {}).get("application/json")
+                _rename_in_examples(media, done)
+    return moved
 
 
 def _component(node: Any) -> str | None:

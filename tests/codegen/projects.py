@@ -84,6 +84,15 @@ def next_description(fixture: Path, folder: Path) -> Path:
     return target
 
 
+def declaration_in(stopped: str) -> str:
+    """The overlay an import's stop message tells the maintainer to write, as written
+    there (indented under the message): the declaration of the stable names."""
+    lines = stopped.splitlines()
+    start = lines.index("    overlay: 1.0.0")
+    end = lines.index("", start)
+    return "\n".join(line[4:] for line in lines[start:end]) + "\n"
+
+
 def stored_document() -> dict[str, Any]:
     """The stored spec as it is now (the newest stable version)."""
     (stored,) = [spec for spec in build(ROOT) if spec.overlay is None]

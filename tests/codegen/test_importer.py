@@ -914,4 +914,16 @@ def test_a_rename_in_an_overlay_version_is_declared_in_its_overlay(tmp_path: Pat
     (preview,) = [spec for spec in build(root) if spec.version == "Preview"]
     declared = preview.document["paths"]["/phone_call_redirects"]["post"]["x-stable-names"]
     assert declared["request"]["phone"] == "phone_number"
+    # What we wrote of the phone follows the declared field: its prose, and the request
+    # examples (which the version accepts).
+    request = preview.document["components"]["schemas"]["create_phone_switch_request"]
+    ours = stored_document()["components"]["schemas"]["create_phone_switch_request"]
+    described = request["properties"]["phone_number"]["description"]
+    assert described == ours["properties"]["phone"]["description"]
+    body = preview.document["paths"]["/phone_call_redirects"]["post"]["requestBody"]
+    examples = body["content"]["application/json"]["examples"]
+    assert examples
+    for example in examples.values():
+        assert "phone_number" in example["value"]
+        assert "phone" not in example["value"]
     assert plan_import(root, "Preview", renamed).changes(root) == []

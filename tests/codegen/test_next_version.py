@@ -25,6 +25,7 @@ from projects import (
     RENAMED,
     additions,
     copy_project,
+    declaration_in,
     next_description,
     next_version,
     snapshot,
@@ -158,10 +159,7 @@ def test_a_rename_stops_the_import_and_says_what_to_declare(tmp_path: Path) -> N
     assert snapshot(root) == before, "nothing was written"
 
     # The declaration, as the message words it.
-    lines = stopped.output.splitlines()
-    start = lines.index("    overlay: 1.0.0")
-    end = lines.index("", start)
-    declaration = "\n".join(line[4:] for line in lines[start:end]) + "\n"
+    declaration = declaration_in(stopped.output)
     assert load(declaration)["actions"][0]["update"] == {"phone": "phone_number"}
     (root / "overlays" / f"{new}.yaml").write_text(declaration)
 

@@ -10,7 +10,7 @@ import pytest
 from projects import ROOT
 
 from codegen.effective import build
-from codegen.stable import StableNameError, resolve
+from codegen.stable import StableNameError, follow_declaration, resolve
 
 SPECS = {spec.version: spec.document for spec in build(ROOT)}
 OPERATION = ("paths", "/phone_call_redirects", "post")
@@ -137,3 +137,35 @@ def test_declarations_make_a_rename_and_a_missing_answer_field_resolve() -> None
     resolved = resolve(document)
     assert resolved.request["phone"] == "phone_number"
     assert resolved.response["phone"] is None
+
+
+def test_what_we_wrote_of_a_field_follows_its_declaration() -> None:
+    frame = stored()
+    ours = stored()
+    declared = operation(ours)["x-stable-names"]
+    declared["request"]["phone"] = "phone_number"
+    declared["response"]["url"] = "link"
+    unchanged = copy.deepcopy(ours)
+    moved = follow_declaration(ours, frame)
+    assert ours == unchanged, "a copy is changed, not ours"
+    request = schemas(moved)["create_phone_switch_request"]["properties"]
+    assert "phone" not in request
+    before = schemas(frame)["create_phone_switch_request"]["properties"]["phone"]
+    assert request["phone_number"] == before
+    switch = schemas(moved)["phone_switch"]["properties"]
+    assert list(switch) == ["type", "link", "phone"]
+    media = operation(moved)["requestBody"]["content"]["application/json"]
+    for example in media["examples"].values():
+        assert "phone_number" in example["value"]
+        assert "phone" not in example["value"]
+    accepted = operation(moved)["responses"]["200"]["content"]["application/json"]
+    for example in accepted["examples"].values():
+        assert "link" in example["value"]
+        assert "url" not in example["value"]
+    errors = operation(moved)["responses"]["400"]
+    assert errors == operation(frame)["responses"]["400"], "only accepted answers"
+
+
+def test_a_declaration_the_document_already_follows_moves_nothing() -> None:
+    frame = stored()
+    assert follow_declaration(frame, frame) == frame

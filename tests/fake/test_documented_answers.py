@@ -208,3 +208,25 @@ def test_a_renamed_request_field_keeps_working(
     assert post(fake, LATEST_VERSION, {"phone_number": "+3538"}).json()["error_key"] == (
         "invalid_phone_number"
     )
+
+
+def _add_conversation_id(document: dict[str, Any]) -> None:
+    answer = document["components"]["schemas"]["phone_switch"]["properties"]
+    answer["conversation_id"] = {"type": "string", "example": "512"}
+    answer["undocumented_value"] = {"type": "string"}  # no example: not made up
+
+
+def test_an_answer_field_a_version_adds_is_answered(
+    next_version: Callable[[EffectiveSpec], None],
+) -> None:
+    next_version(_next_spec(_add_conversation_id))
+    fake = FakeIntercom()
+    answer = post(fake, LATEST_VERSION, {"phone": MOBILE})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    sms = fake.outbox.last()
+    assert sms is not None
+    assert body == {"type": "phone_call_redirect", "conversation_id": "512", "url": sms.url}
+    others = [version for version in VERSIONS if version != LATEST_VERSION]
+    if others:  # the field is the new version's alone
+        assert set(post(fake, others[0], {"phone": MOBILE}).json()) == {"type", "url"}

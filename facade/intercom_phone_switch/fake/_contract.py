@@ -60,6 +60,10 @@ class VersionContract:
     url_field: str
     #: Every documented answer with an example, in the spec's order.
     answers: tuple[DocumentedAnswer, ...]
+    #: The fields of the 200 answer beyond the stable ones, with the example value the
+    #: version's schema gives each (a field a new version adds, say); the fake sends them
+    #: in every 200 answer, as Intercom would. Fields without an example are left out.
+    extra_fields: Mapping[str, Any] = field(default_factory=dict)
     #: A compiled check of the request body (None: the reference validator alone). It
     #: may refuse more than the reference (the reference then decides), never less.
     fast_check: Callable[[Any], bool] | None = field(default=None, compare=False)
@@ -73,8 +77,11 @@ class VersionContract:
         return bool(self.validator.is_valid(data))
 
     def sent_body(self, url: str) -> bytes:
-        """The 200 answer carrying the Messenger link ``url``."""
-        return dumps({self.type_field: self.result_type, self.url_field: url})
+        """The 200 answer carrying the Messenger link ``url`` (the last field)."""
+        body = {self.type_field: self.result_type, **self.extra_fields}
+        body.pop(self.url_field, None)
+        body[self.url_field] = url
+        return dumps(body)
 
     def sent_body_for(self, link_id: str) -> bytes:
         """``sent_body`` of the link ``url_prefix + link_id``, for an id of hex digits and
@@ -159,6 +166,19 @@ def _examples(answers: tuple[DocumentedAnswer, ...]) -> dict[str, Mapping[str, A
     return found
 
 
+def _extra_fields(spec: EffectiveSpec, schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The properties of the 200 answer's ``schema`` beyond the stable ones, each with its
+    schema's example (those without one are left out)."""
+    declared = spec.operation.get("x-stable-names") or {}
+    stable = set((declared.get("response") or {}).values())
+    found: dict[str, Any] = {}
+    for name, value in (schema.get("properties") or {}).items():
+        example = spec.resolve(value)
+        if name not in stable and isinstance(example, Mapping) and "example" in example:
+            found[str(name)] = copy.deepcopy(example["example"])
+    return found
+
+
 def build_contract(version: str) -> VersionContract:
     spec = effective(version)
     document = spec.document
@@ -185,6 +205,7 @@ def build_contract(version: str) -> VersionContract:
         type_field=type_field,
         url_field=url_field,
         answers=answers,
+        extra_fields=_extra_fields(spec, result_schema),
         fast_check=compiled(schema),
     )
 
