@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from intercom_phone_switch_generated.registry import LATEST_VERSION
+
 from .support import TOKEN
 
 if TYPE_CHECKING:
     from intercom_phone_switch import AsyncPhoneSwitchClient
 
-VERSION = "2.16"
+VERSION = LATEST_VERSION
 
 
 def async_client(

@@ -28,17 +28,20 @@ from typing import Any
 
 import httpx
 
-from intercom_phone_switch_generated.registry import PATH
+from intercom_phone_switch.spec import effective
+from intercom_phone_switch_generated.registry import LATEST_VERSION, PATH
 
 from .report import Row, Target, spread
 from .support import TOKEN, Server, fake_server, median
 
-VERSION = "2.16"
+VERSION = LATEST_VERSION
 CONCURRENCY = 64
 AIOHTTP_CONCURRENCIES = (16, 64)
 #: Seconds one bulk run may take before the benchmark gives up on it.
 RUN_TIMEOUT = 120.0
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "Intercom-Version": VERSION}
+#: The version's name of the request's phone field.
+PHONE = effective(VERSION).request_field("phone")
 
 RAW_HTTPX = "raw httpx"
 FACADE = "facade"
@@ -140,7 +143,7 @@ async def raw_bulk(base_url: str, numbers: Sequence[str], concurrency: int) -> B
 
         async def worker() -> None:
             for phone in queue:
-                response = await client.post(PATH, json={"phone": phone})
+                response = await client.post(PATH, json={PHONE: phone})
                 response.json()
                 statuses[str(response.status_code)] += 1
 
@@ -160,7 +163,7 @@ async def aiohttp_bulk(base_url: str, numbers: Sequence[str], concurrency: int) 
 
         async def worker() -> None:
             for phone in queue:
-                async with session.post(PATH, json={"phone": phone}) as response:
+                async with session.post(PATH, json={PHONE: phone}) as response:
                     await response.json()
                     statuses[str(response.status)] += 1
 

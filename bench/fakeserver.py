@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from intercom_phone_switch.spec import effective
 from intercom_phone_switch_generated.registry import LATEST_VERSION, PATH
 
 from .loadgen import LoadResult, post, run_load
@@ -74,9 +75,14 @@ def effective_spec(version: str = VERSION) -> Path:
     return ROOT / "generated" / "intercom_phone_switch_generated" / module / "openapi.json"
 
 
+#: The served version's names of the request's fields (a new version may rename them).
+PHONE = effective(VERSION).request_field("phone")
+ATTRIBUTES = effective(VERSION).request_field("custom_attributes")
+
+
 def valid_body(number: int) -> bytes:
     """A valid request for Irish mobile number ``number`` (0 to 9,999,999)."""
-    body = {"phone": f"+35383{number % 10**7:07d}", "custom_attributes": {"order": number}}
+    body = {PHONE: f"+35383{number % 10**7:07d}", ATTRIBUTES: {"order": number}}
     return json.dumps(body).encode()
 
 
@@ -86,9 +92,9 @@ def valid_bodies(count: int = 200, first: int = 0) -> list[bytes]:
 
 def invalid_bodies() -> list[bytes]:
     return [
-        json.dumps({"phone": "+4412345"}).encode(),  # 400 invalid_phone_number
-        json.dumps({"phone": "+40241100100"}).encode(),  # 422 landline_phone
-        json.dumps({"phone": "+353832345678", "custom_attributes": "x"}).encode(),  # 400
+        json.dumps({PHONE: "+4412345"}).encode(),  # 400 invalid_phone_number
+        json.dumps({PHONE: "+40241100100"}).encode(),  # 422 landline_phone
+        json.dumps({PHONE: "+353832345678", ATTRIBUTES: "x"}).encode(),  # 400
     ]
 
 
@@ -117,7 +123,7 @@ request = function()
   local number = first + sent %% %d
   sent = sent + 1
   local body = string.format(
-    '{"phone": "+35383%%07d", "custom_attributes": {"order": %%d}}', number, number)
+    '{"%s": "+35383%%07d", "%s": {"order": %%d}}', number, number)
   return wrk.format(nil, nil, nil, body)
 end
 """
@@ -145,7 +151,7 @@ def wrk_script(first: int | None, bodies: list[bytes]) -> str:
     ``bodies`` in turn when ``first`` is None."""
     if first is None:
         return WRK_CYCLE % (", ".join(lua_string(body) for body in bodies), TOKEN, VERSION)
-    return WRK_DISTINCT % (first * SLICE, SLICE, TOKEN, VERSION, SLICE)
+    return WRK_DISTINCT % (first * SLICE, SLICE, TOKEN, VERSION, SLICE, PHONE, ATTRIBUTES)
 
 
 def wrk_load(wrk: str, server: Server, script: str, seconds: float) -> LoadResult:

@@ -33,16 +33,21 @@ from typing import Any, Final
 
 import httpx
 
-from intercom_phone_switch_generated.registry import PATH
+from intercom_phone_switch.spec import effective
+from intercom_phone_switch_generated.registry import LATEST_VERSION, MODULES, PATH
 
 from .report import Row, Target, spread
 from .support import TOKEN, median
 
 BASE_URL = "https://api.intercom.io"
-VERSION: Final = "2.16"
+VERSION: Final = LATEST_VERSION
 PHONE = "+353832345678"
 ATTRIBUTES: dict[str, Any] = {"issue_type": "Billing", "priority": "High", "callback": 3}
-PAYLOAD: dict[str, Any] = {"phone": PHONE, "custom_attributes": ATTRIBUTES}
+#: The request body on the wire: the version's own field names, from its effective spec.
+PAYLOAD: dict[str, Any] = {
+    effective(VERSION).request_field("phone"): PHONE,
+    effective(VERSION).request_field("custom_attributes"): ATTRIBUTES,
+}
 ANSWER = json.dumps(
     {"type": "phone_call_redirect", "url": "http://via.intercom.io/msgr/3b1ec1f7-4c34-4c8d"}
 ).encode()
@@ -110,11 +115,14 @@ def raw_httpx_prebuilt(transport: httpx.BaseTransport) -> Call:
 
 
 def generated_client(transport: httpx.BaseTransport) -> Call:
-    from intercom_phone_switch_generated.v2_16 import AuthenticatedClient
-    from intercom_phone_switch_generated.v2_16.api.switch import create_phone_switch
-    from intercom_phone_switch_generated.v2_16.models.phone_switch_request import (
-        PhoneSwitchRequest,
-    )
+    import importlib
+    import typing
+
+    package = f"intercom_phone_switch_generated.{MODULES[VERSION]}"
+    AuthenticatedClient = importlib.import_module(package).AuthenticatedClient
+    create_phone_switch = importlib.import_module(f"{package}.api.switch.create_phone_switch")
+    # The version's request model, whatever the generator named it.
+    request_model = typing.get_type_hints(create_phone_switch.sync)["body"]
 
     http = httpx.Client(
         base_url=BASE_URL, headers={"Authorization": f"Bearer {TOKEN}"}, transport=transport
@@ -122,7 +130,7 @@ def generated_client(transport: httpx.BaseTransport) -> Call:
     client = AuthenticatedClient(base_url=BASE_URL, token=TOKEN).set_httpx_client(http)
 
     def call() -> object:
-        body = PhoneSwitchRequest.from_dict({"phone": PHONE, "custom_attributes": ATTRIBUTES})
+        body = request_model.from_dict(PAYLOAD)
         return create_phone_switch.sync(client=client, body=body, intercom_version=VERSION)
 
     return call

@@ -126,4 +126,7 @@ __all__ = [
     "__version__",
 ]
 
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+# Type checkers see the names imported above, and so refuse a misspelt one; at run
+# time each name is imported from its module on first use.
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -27,6 +27,8 @@ and so are header lines longer than aiohttp's ``max_line_size``/``max_field_size
 from __future__ import annotations
 
 import asyncio
+import functools
+import re
 import ssl
 import weakref
 from collections.abc import AsyncIterator, Awaitable
@@ -56,6 +58,8 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "AiohttpClient", "AiohttpTransport", "ResponseTooLarge"]
 
 _T = TypeVar("_T")
+#: What no header of a request may hold: a line break would split it, a NUL end it.
+_UNSAFE = re.compile(rb"[\r\n\0]")
 
 #: Phone switch answers are a few hundred bytes; anything past this is refused.
 DEFAULT_MAX_RESPONSE_BYTES = _defaults.MAX_RESPONSE_SIZE
@@ -161,6 +165,13 @@ def _sum(*parts: float | None) -> float | None:
     return None if any(part is None for part in parts) else sum(p for p in parts if p)
 
 
+@functools.lru_cache(maxsize=2)
+def _ssl_context(verify: bool) -> ssl.SSLContext:
+    """httpx's context for ``verify``, made once per process: loading the trust store
+    takes tens of milliseconds, and aiohttp only reads the context."""
+    return httpx.create_ssl_context(verify)
+
+
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """Sends httpx requests with an aiohttp session of its own (HTTP/1.1).
 
@@ -205,7 +216,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if self._closed:
             raise RuntimeError("the transport is closed")
         verify = self._verify
-        context = verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context(verify)
+        context = verify if isinstance(verify, ssl.SSLContext) else _ssl_context(verify)
         connector = self._connector = _Connector(
             limit=self._limits.max_connections or 0,
             limit_per_host=0,
@@ -236,9 +247,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         trace = request.extensions.get("trace")
         if trace is not None:  # from here on, the trace tells how far the request got
             await trace("connection.acquire.started", {"request": request})
-        for name, value in request.headers.raw:
-            if any(byte in name or byte in value for byte in (b"\r", b"\n", b"\0")):
-                raise httpx.LocalProtocolError("a header holds a line break or NUL")
+        raw_headers = request.headers.raw
+        if _UNSAFE.search(b":".join([b":".join(pair) for pair in raw_headers])):
+            raise httpx.LocalProtocolError("a header holds a line break or NUL")
         session = self._session or self._open()
         timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
         connect = timeouts.get("connect")
@@ -252,7 +263,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             if len(self._timeouts) < 64:
                 self._timeouts[to_connect, connect, read] = timeout
         body = request.content if hasattr(request, "_content") else await request.aread()
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw_headers]
         handover = _Handover(trace)
         token = _handover.set(handover)
         call = session.request(
@@ -366,7 +377,7 @@ class AiohttpClient(httpx.AsyncClient):
             raise TypeError("AiohttpClient makes its own transport")
         if timeout is None:
             timeout = httpx.Timeout(_defaults.TIMEOUT, connect=_defaults.CONNECT_TIMEOUT)
-        self.aiohttp_transport = AiohttpTransport(
+        self.aiohttp_transport: AiohttpTransport = AiohttpTransport(
             limits=limits,
             verify=verify,
             max_response_bytes=max_response_bytes,

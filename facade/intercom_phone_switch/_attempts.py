@@ -72,20 +72,20 @@ class Call:
         started: float,
         deadline: float | None,
     ) -> None:
-        self.seam = seam
+        self.seam: VersionSeam = seam
         #: The Intercom-Version header sent.
-        self.version = version
+        self.version: str = version
         #: The E.164 number.
-        self.phone = phone
-        self.attributes = attributes
+        self.phone: str = phone
+        self.attributes: Mapping[str, object] | None = attributes
         #: The idempotency key as the caller gave it (None: none).
-        self.key = key
-        self.request = request
-        self.direct = direct
+        self.key: str | None = key
+        self.request: httpx.Request = request
+        self.direct: bool = direct
         #: When the call began, on the retry policy's clock.
-        self.started = started
+        self.started: float = started
         #: The time.monotonic() by which the call will have ended (None: unbounded).
-        self.deadline = deadline
+        self.deadline: float | None = deadline
         self._done = Outcome.REFUSED
         self._wire: Wire | None = None
         #: The call's result, once its attempt loop has one (a hook may still be
@@ -244,7 +244,6 @@ def _broken(error: Exception, exchange: Exchange, version: str, attempt: int) ->
 
 
 def _log(call: Call, attempt: int, duration: float, result: PhoneSwitch | PhoneSwitchError) -> None:
-    failed = isinstance(result, PhoneSwitchError)
     log_attempt(
         method="POST",
         path=_path(),
@@ -255,8 +254,11 @@ def _log(call: Call, attempt: int, duration: float, result: PhoneSwitch | PhoneS
         attempt=attempt,
         outcome=type(result).__name__,
     )
-    if failed and result.outcome is Outcome.UNKNOWN and logger.isEnabledFor(logging.WARNING):
-        assert isinstance(result, PhoneSwitchError)
+    if (
+        isinstance(result, PhoneSwitchError)
+        and result.outcome is Outcome.UNKNOWN
+        and logger.isEnabledFor(logging.WARNING)
+    ):
         logger.warning(
             "POST %s: delivery unknown for attempt %d (Intercom-Version %s): %s",
             _path(),

@@ -133,8 +133,8 @@ class BatchEntry:
     __slots__ = ("_outcome", "_state", "index", "item")
 
     def __init__(self, index: int, item: object) -> None:
-        self.index = index
-        self.item = item
+        self.index: int = index
+        self.item: object = item
         self._state = ItemState.NOT_STARTED
         self._outcome: Result | None = None
 

@@ -374,16 +374,17 @@ class _Core(Generic[_HttpClient]):
 
     def _attempt_bound(self, timeout: httpx.Timeout | None) -> float | None:
         """The most seconds one attempt can take, or None when nothing bounds it."""
-        limit = self._sender._attempt_timeout
+        limit: float | None = self._sender._attempt_timeout
         if limit is None or self._is_async:
             return limit  # the async client caps the whole attempt
         chosen = timeout or self._sender._timeout
         if not isinstance(chosen, httpx.Timeout):  # USE_CLIENT_DEFAULT: the client's own
             chosen = self._http.timeout
-        parts = list(chosen.as_dict().values())
-        if any(part is None for part in parts):
+        parts: list[float | None] = list(chosen.as_dict().values())
+        known = [part for part in parts if part is not None]
+        if len(known) < len(parts):
             return None
-        return float(sum(parts)) + float(limit)
+        return float(sum(known)) + float(limit)
 
     def prepare(
         self,
@@ -592,7 +593,7 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.close()  # type: ignore[attr-defined]
+        self.close()
 
     def phone_switch_batch(
         self,
@@ -745,7 +746,7 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self.aclose()  # type: ignore[attr-defined]
+        await self.aclose()
 
 
 if TYPE_CHECKING:

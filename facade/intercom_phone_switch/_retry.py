@@ -111,13 +111,13 @@ class RetryPolicy:
             raise ValueError("max_retries must be 0 or more")
         if deadline is not None and deadline < 0:
             raise ValueError("deadline must be None or 0 or more seconds")
-        self.max_retries = max_retries
-        self.possibly_delivered = retry_possibly_delivered
-        self.deadline = deadline
-        self.clock = clock or SystemClock()
-        self.backoff = backoff
-        self.max_backoff = max_backoff
-        self.max_wait = max_wait
+        self.max_retries: int = max_retries
+        self.possibly_delivered: bool = retry_possibly_delivered
+        self.deadline: float | None = deadline
+        self.clock: Clock = clock or SystemClock()
+        self.backoff: float = backoff
+        self.max_backoff: float = max_backoff
+        self.max_wait: float = max_wait
 
     def replace(self, *, max_retries: int) -> RetryPolicy:
         """This policy with another ``max_retries`` (for one call)."""

@@ -96,6 +96,10 @@ class Token(httpx.Auth):
             return text  # none of the token's forms can be in it
         return self._text.sub(REDACTED, text)
 
+    def found_in(self, data: bytes) -> bool:
+        """Whether ``mask_bytes`` might change ``data`` (a quick look, never a miss)."""
+        return b"\\u" in data or self._bytes.search(data) is not None
+
     def mask_bytes(self, data: bytes) -> bytes:
         """``data`` with the token replaced, also where JSON escapes spell it out."""
         data = self._bytes.sub(_REDACTED_BYTES, data)

@@ -94,8 +94,10 @@ def _normalised(phone: str) -> tuple[str | None, str | None]:
         return None, reason
     import phonenumbers
 
+    from ._e164 import parse_e164
+
     try:
-        number = phonenumbers.parse(stripped, None)
+        number = parse_e164(stripped)
     except phonenumbers.NumberParseException as error:
         kind = {v: k for k, v in vars(phonenumbers.NumberParseException).items() if k.isupper()}
         return None, _PARSE_REASONS.get(kind.get(error.error_type, ""), "it cannot be read")

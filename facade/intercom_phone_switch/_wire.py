@@ -128,11 +128,11 @@ class Wire:
 
     def __init__(self) -> None:
         #: The request was given to the transport.
-        self.sending = False
+        self.sending: bool = False
         #: The transport reported its progress (so ``handed_over`` is known).
-        self.traced = False
+        self.traced: bool = False
         #: Some of the request may have been written to the network.
-        self.handed_over = False
+        self.handed_over: bool = False
         #: The status of the answer's status line, once one came back.
         self.status: int | None = None
 
@@ -272,7 +272,15 @@ def _plain(http: httpx.Client | httpx.AsyncClient) -> bool:
 
 
 class _Base:
-    __slots__ = ("_attempt_timeout", "_base_url", "_headers", "_max_size", "_timeout", "_token")
+    __slots__ = (
+        "_attempt_timeout",
+        "_base_url",
+        "_headers",
+        "_max_size",
+        "_timeout",
+        "_token",
+        "_urls",
+    )
 
     def __init__(
         self,
@@ -289,6 +297,7 @@ class _Base:
         self._max_size = max_response_size
         self._attempt_timeout = attempt_timeout
         self._headers: dict[tuple[object, ...], httpx.Headers] = {}
+        self._urls: dict[str, httpx.URL] = {}
 
     def _http(self) -> httpx.Client | httpx.AsyncClient:
         raise NotImplementedError
@@ -311,7 +320,7 @@ class _Base:
             headers.update(extra_headers)
         chosen = self._timeout if timeout is None else timeout
         try:
-            url = httpx.URL(self._base_url + request.path)
+            url = self._url(request.path)
             body = _json(request.json)
             if http.is_closed:
                 raise RuntimeError("the httpx client is closed")
@@ -335,6 +344,15 @@ class _Base:
             failure = Unbuildable(scrub(error, self._token))
         raise failure
 
+    def _url(self, path: str) -> httpx.URL:
+        """The URL of ``path`` (the operation's; httpx's URLs are immutable), parsed once."""
+        url = self._urls.get(path)
+        if url is None:
+            url = httpx.URL(self._base_url + path)
+            if len(self._urls) < 16:
+                self._urls[path] = url
+        return url
+
     def _merged(
         self, url: httpx.URL, defaults: httpx.Headers, headers: dict[str, str]
     ) -> httpx.Headers:
@@ -357,9 +375,11 @@ class _Base:
         self, raw: httpx.Response, content: bytes | None, problem: BaseException | None
     ) -> Exchange:
         token = self._token
-        headers = httpx.Headers(
-            [(name, token.mask_bytes(value)) for name, value in raw.headers.raw]
-        )
+        headers = raw.headers
+        if token.found_in(b"\n".join(value for _, value in headers.raw)):
+            headers = httpx.Headers(
+                [(name, token.mask_bytes(value)) for name, value in headers.raw]
+            )
         status = raw.status_code
         if content is not None:
             content = token.mask_bytes(content)

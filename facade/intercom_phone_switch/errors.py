@@ -127,15 +127,15 @@ class PhoneSwitchError(Exception):
     ) -> None:
         #: Whether an SMS went out (see intercom_phone_switch.Outcome).
         self.outcome: Outcome = self.default_outcome if outcome is None else Outcome(outcome)
-        self.message = shorten(message or self.summary, MESSAGE_LIMIT)
-        self.status = status
-        self.codes = tuple(codes)
-        self.error_key = error_key
-        self.request_id = request_id
-        self.version = version
-        self.attempts = attempts
-        self.headers = headers
-        self.body = None if body is None else shorten(body, BODY_LIMIT)
+        self.message: str = shorten(message or self.summary, MESSAGE_LIMIT)
+        self.status: int | None = status
+        self.codes: tuple[str, ...] = tuple(codes)
+        self.error_key: str | None = error_key
+        self.request_id: str | None = request_id
+        self.version: str | None = version
+        self.attempts: int = attempts
+        self.headers: Mapping[str, str] | None = headers
+        self.body: str | None = None if body is None else shorten(body, BODY_LIMIT)
         super().__init__(self.message)
 
     @property
@@ -193,8 +193,8 @@ class InvalidPhoneNumber(PhoneSwitchError):
         **kw: Unpack[_Context],
     ) -> None:
         super().__init__(message, **kw)
-        self.phone = phone
-        self.reason = reason
+        self.phone: object = phone
+        self.reason: str | None = reason
 
 
 class LandlinePhoneNumber(PhoneSwitchError):
@@ -229,8 +229,8 @@ class InvalidCustomAttributes(PhoneSwitchError):
         **kw: Unpack[_Context],
     ) -> None:
         super().__init__(message, **kw)
-        self.attribute = attribute
-        self.allowed = tuple(allowed)
+        self.attribute: str | None = attribute
+        self.allowed: tuple[str, ...] = tuple(allowed)
 
 
 class UnsupportedVersion(PhoneSwitchError):
@@ -247,7 +247,7 @@ class UnsupportedVersion(PhoneSwitchError):
         self, message: str | None = None, *, supported: tuple[str, ...] = (), **kw: Unpack[_Context]
     ) -> None:
         super().__init__(message, **kw)
-        self.supported = tuple(supported)
+        self.supported: tuple[str, ...] = tuple(supported)
 
 
 class AuthenticationError(PhoneSwitchError):
@@ -273,7 +273,7 @@ class RateLimited(PhoneSwitchError):
         **kw: Unpack[_Context],
     ) -> None:
         super().__init__(message, **kw)
-        self.rate_limit = rate_limit
+        self.rate_limit: RateLimit | None = rate_limit
 
     @property
     def reset(self) -> int | None:
@@ -327,7 +327,7 @@ class ConnectionFailed(PhoneSwitchError):
     ) -> None:
         super().__init__(message, **kw)
         #: Whether trying again may help (False for a malformed URL or a closed client).
-        self.transient = transient
+        self.transient: bool = transient
 
 
 class UnexpectedResponse(PhoneSwitchError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import NoReturn
 
 import attrs
 
@@ -47,18 +48,46 @@ class Extra(dict[str, object]):
 
     __slots__ = ()
 
-    def _read_only(self, *args: object, **kwargs: object) -> None:
-        raise TypeError("PhoneSwitch.extra cannot be changed")
+    # Each changing method of dict, declared as taking what dict's takes and never
+    # returning, so that type checkers see the same methods as on a dict.
+    def __setitem__(self, *args: object, **kwargs: object) -> NoReturn:
+        _read_only()
 
-    __setitem__ = __delitem__ = _read_only
-    clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
-    __ior__ = _read_only  # type: ignore[assignment]
+    def __delitem__(self, *args: object, **kwargs: object) -> NoReturn:
+        _read_only()
+
+    # mypy asks that ``|=`` return what ``|`` does; it never returns.
+    def __ior__(self, *args: object, **kwargs: object) -> NoReturn:  # type: ignore[misc]
+        _read_only()
+
+    def clear(self, *args: object, **kwargs: object) -> NoReturn:
+        _read_only()
+
+    def pop(self, *args: object, **kwargs: object) -> NoReturn:
+        _read_only()
+
+    def popitem(self, *args: object, **kwargs: object) -> NoReturn:
+        _read_only()
+
+    def setdefault(self, *args: object, **kwargs: object) -> NoReturn:
+        _read_only()
+
+    def update(self, *args: object, **kwargs: object) -> NoReturn:
+        _read_only()
+
+    def __reduce__(self) -> tuple[type[Extra], tuple[dict[str, object]]]:
+        # Made again from a plain dict: pickle and copy would set each item after making it.
+        return (Extra, (dict(self),))
 
     def __repr__(self) -> str:
         return f"Extra({dict.__repr__(self)})"
 
 
 _EMPTY = Extra()
+
+
+def _read_only() -> NoReturn:
+    raise TypeError("PhoneSwitch.extra cannot be changed")
 
 
 def _frozen(value: Mapping[str, object]) -> Extra:
@@ -94,6 +123,4 @@ class PhoneSwitch:
     rate_limit: RateLimit
     attempts: int = 1
     replayed: bool = False
-    extra: Extra = attrs.field(
-        factory=lambda: _EMPTY, converter=lambda value: _frozen(value), hash=False
-    )
+    extra: Extra = attrs.field(factory=Extra, converter=_frozen, hash=False)

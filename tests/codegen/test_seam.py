@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from intercom_phone_switch._effective import document
+from intercom_phone_switch.spec import effective
 from intercom_phone_switch_generated.registry import METHOD, MODULES, PATH, VERSIONS
 from intercom_phone_switch_generated.seam_types import (
     ErrorItem,
@@ -42,7 +42,7 @@ def endpoint(version: str) -> ModuleType:
 
 
 def operation(version: str) -> Any:
-    return document(version)["paths"][PATH][METHOD]
+    return effective(version).operation
 
 
 def stable(version: str) -> Any:
@@ -55,7 +55,7 @@ def schema_name(node: Any) -> str:
 
 def answer_fields(version: str) -> list[str]:
     """The properties this version's accepted answer declares."""
-    schemas = document(version)["components"]["schemas"]
+    schemas = effective(version).document["components"]["schemas"]
     return sorted(schemas[stable(version)["answers"]["switch"]]["properties"])
 
 

@@ -8,7 +8,6 @@ its ``x-stable-names`` saying so), as if a new version had been generated that w
 from __future__ import annotations
 
 import copy
-import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -49,12 +48,6 @@ def replace_documents(monkeypatch: pytest.MonkeyPatch, decide: Callable[[str, An
     """Every effective spec read in this process goes through ``decide(version, doc)``."""
     spec.effective.cache_clear()
     monkeypatch.setattr(spec, "_document", _patched(spec._document, decide))
-    try:  # the older reader, where it still exists
-        older = importlib.import_module("intercom_phone_switch._effective")
-    except ImportError:
-        older = None
-    if older is not None and hasattr(older, "document"):
-        monkeypatch.setattr(older, "document", _patched(older.document, decide))
 
 
 def renamed_phone(monkeypatch: pytest.MonkeyPatch, version: str) -> None:

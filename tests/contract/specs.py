@@ -8,8 +8,8 @@ from typing import Any
 
 from openapi_schema_validator import OAS30Validator
 
-from intercom_phone_switch._effective import operation
 from intercom_phone_switch.contract.spec import load_document
+from intercom_phone_switch.spec import effective
 
 
 @functools.cache
@@ -24,15 +24,15 @@ def validator(version: str, schema: Mapping[str, Any]) -> OAS30Validator:
 
 
 def request_validator(version: str) -> OAS30Validator:
-    body = operation(document(version))["requestBody"]["content"]["application/json"]["schema"]
+    body = effective(version).operation["requestBody"]["content"]["application/json"]["schema"]
     return validator(version, body)
 
 
 def response_validator(version: str, status: int) -> OAS30Validator:
-    response = operation(document(version))["responses"][str(status)]
+    response = effective(version).operation["responses"][str(status)]
     return validator(version, response["content"]["application/json"]["schema"])
 
 
 def response_statuses(version: str) -> list[int]:
     """Every status the version documents, with a JSON body."""
-    return sorted(int(status) for status in operation(document(version))["responses"])
+    return sorted(int(status) for status in effective(version).operation["responses"])

@@ -33,9 +33,9 @@ from intercom_phone_switch import (
     SmsNotSent,
     UnexpectedResponse,
 )
-from intercom_phone_switch._effective import PATH, operation
 from intercom_phone_switch.contract.spec import header_enum
 from intercom_phone_switch.fake import FakeIntercom
+from intercom_phone_switch.spec import PATH, effective
 from intercom_phone_switch_generated.registry import VERSIONS
 
 from .specs import document, request_validator, response_statuses, response_validator
@@ -93,13 +93,13 @@ def bodies_of(schema: Mapping[str, Any], components: Mapping[str, Any]) -> st.Se
 
 
 def request_bodies(version: str) -> st.SearchStrategy[Any]:
-    post = operation(document(version))
+    post = effective(version).operation
     schema = post["requestBody"]["content"]["application/json"]["schema"]
     return bodies_of(schema, document(version)["components"])
 
 
 def _media(version: str, status: int) -> Mapping[str, Any]:
-    found: Mapping[str, Any] = operation(document(version))["responses"][str(status)]["content"][
+    found: Mapping[str, Any] = effective(version).operation["responses"][str(status)]["content"][
         "application/json"
     ]
     return found

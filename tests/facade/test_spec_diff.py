@@ -11,14 +11,14 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from intercom_phone_switch._effective import load_document
 from intercom_phone_switch._spec_diff import Change, diff, table, to_json
 from intercom_phone_switch.commands.diff import diff as diff_command
+from intercom_phone_switch.spec import effective
 from intercom_phone_switch_generated.registry import MODULES, VERSIONS
 from tests.versions import LATEST, NEXT
 
 GENERATED = Path(__file__).resolve().parents[2] / "generated" / "intercom_phone_switch_generated"
-SPECS = {version: load_document(version) for version in VERSIONS}
+SPECS = {version: effective(version).copy() for version in VERSIONS}
 SCHEMA = "#/components/schemas/"
 
 

@@ -17,7 +17,7 @@ from intercom_phone_switch_generated.registry import HEADER_VALUES, VERSIONS
 
 
 def _document(name: str) -> dict[str, Any]:
-    from intercom_phone_switch import _effective
+    from intercom_phone_switch.spec import effective
 
     path = Path(name)
     if path.suffix in (".yaml", ".yml", ".json") and path.is_file():
@@ -28,7 +28,7 @@ def _document(name: str) -> dict[str, Any]:
             f"{name!r} is neither an installed version ({', '.join(VERSIONS)}) nor an "
             "OpenAPI file (.json, .yaml)"
         )
-    return _effective.load_document(version)
+    return effective(version).copy()
 
 
 def _read_file(path: Path) -> dict[str, Any]:

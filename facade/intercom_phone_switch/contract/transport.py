@@ -258,7 +258,7 @@ class NetworkTransport(RequestsTransport):
         self._copy_serializers_from(REQUESTS_TRANSPORT)
         self.guard = guard
         self.limits = limits
-        self.adapter = BoundedAdapter(limits)
+        self.adapter: BoundedAdapter = BoundedAdapter(limits)
         self._session = self._bounded(SameHostRedirectsSession())
 
     def _bounded(self, session: requests.Session) -> requests.Session:

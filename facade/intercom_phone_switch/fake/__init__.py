@@ -77,4 +77,7 @@ __all__ = [
     "fake_client",
 ]
 
-__getattr__, __dir__ = lazy_exports(__name__, _HOMES)
+# Type checkers see the names imported above, and so refuse a misspelt one; at run
+# time each name is imported from its module on first use.
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(__name__, _HOMES)

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from intercom_phone_switch._effective import PATH
+from intercom_phone_switch.spec import PATH
 
 from ._faults import ALL_KINDS, SCRIPT_CAP, Fault, FaultInjector
 from ._page import json_array, streamed

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from starlette.types import Receive, Scope, Send
 
-from intercom_phone_switch._effective import PATH
+from intercom_phone_switch.spec import PATH
 from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSION
 
 from ._admin import admin_app
@@ -114,13 +114,13 @@ class FakeIntercom:
         self.default_version = default_version
         self.max_body_bytes: int = MAX_BODY_BYTES.check(max_body_bytes)
         self.clock = clock
-        self.rate_limiter = RateLimiter(rate_limit, rate_limit_window, clock)
-        self.outbox = Outbox(outbox_cap, outbox_max_bytes)
-        self.contacts = Contacts(contacts_cap, contacts_max_bytes, self.max_body_bytes)
-        self.faults = FaultInjector(fault_log_cap)
+        self.rate_limiter: RateLimiter = RateLimiter(rate_limit, rate_limit_window, clock)
+        self.outbox: Outbox = Outbox(outbox_cap, outbox_max_bytes)
+        self.contacts: Contacts = Contacts(contacts_cap, contacts_max_bytes, self.max_body_bytes)
+        self.faults: FaultInjector = FaultInjector(fault_log_cap)
         self._sequence = itertools.count(1)
         self._endpoint = PhoneSwitchEndpoint(self)
-        self.changes = Changes()
+        self.changes: Changes = Changes()
         # Everything but the endpoint: the web outbox in front of the admin API.
         self._admin = page_app(self, admin_app(self, self._endpoint))
 

@@ -293,9 +293,10 @@ class FakeServer:
         allowed_hosts: Iterable[str] = (),
     ) -> None:
         self.fake = fake
-        self.protocol = protocol(http)  # fails early on an unknown or missing one
+        # Fails early on an unknown or missing one.
+        self.protocol: type[asyncio.Protocol] = protocol(http)
         self._socket = bind(host, port)
-        self.url = url_of(self._socket)
+        self.url: str = url_of(self._socket)
         self.port: int = self._socket.getsockname()[1]
         self._ready = threading.Event()
         hosts = bound_names(host) | set(allowed_hosts)

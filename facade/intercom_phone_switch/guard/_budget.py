@@ -95,7 +95,7 @@ class _Shared:
         self._lock = threading.Lock()
         self._mine: list[str] = []
         #: Seconds spent waiting for windows to reset, in total.
-        self.waited = 0.0
+        self.waited: float = 0.0
         self._latest: RateLimit | None = None
 
     def __repr__(self) -> str:

@@ -118,7 +118,7 @@ class RedisStore:
             raise StoreError(
                 "the Redis guard needs redis-py: pip install 'intercom-phone-switch[redis]'"
             ) from None
-        self.url = mask_url(url)
+        self.url: str = mask_url(url)
         self._mask = Masker(url_secrets(url))
         self._errors: tuple[type[Exception], ...] = (redis.RedisError,)
         self._no_script: type[Exception] = redis.exceptions.NoScriptError

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from intercom_phone_switch._effective import (
+from intercom_phone_switch.spec import (
     PATH,
-    document,
-    load_document,
-    operation,
+    ContractError,
+    effective,
     resolve,
     to_json_schema,
 )
@@ -18,25 +17,30 @@ from tests.versions import LATEST
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_each_version_reads_its_own_document(version: str) -> None:
-    spec = document(version)
-    assert spec["info"]["version"] == version
-    assert document(version) is spec, "parsed once per process"
-    assert "requestBody" in operation(spec)
-    assert PATH in spec["paths"]
+    spec = effective(version)
+    assert spec.document["info"]["version"] == version
+    assert effective(version) is spec, "parsed once per process"
+    assert "requestBody" in spec.operation
+    assert PATH in spec.document["paths"]
 
 
-def test_load_document_gives_a_private_copy() -> None:
-    mine = load_document(LATEST)
+def test_a_version_without_a_spec_is_a_contract_error() -> None:
+    with pytest.raises(ContractError, match="not a version with an effective spec"):
+        effective("0.0")
+
+
+def test_copy_gives_a_private_document() -> None:
+    mine = effective(LATEST).copy()
     mine["info"]["version"] = "changed"
-    assert document(LATEST)["info"]["version"] == LATEST
+    assert effective(LATEST).document["info"]["version"] == LATEST
 
 
 def test_resolve_follows_local_references() -> None:
-    spec = document(LATEST)
-    body = operation(spec)["requestBody"]["content"]["application/json"]["schema"]
-    assert resolve(body, spec)["required"] == ["phone"]
+    spec = effective(LATEST)
+    body = spec.operation["requestBody"]["content"]["application/json"]["schema"]
+    assert spec.request_field("phone") in spec.resolve(body)["required"]
     with pytest.raises(ValueError, match="only local references"):
-        resolve({"$ref": "other.yaml#/x"}, spec)
+        resolve({"$ref": "other.yaml#/x"}, spec.document)
 
 
 def test_nullable_becomes_a_null_type() -> None:
