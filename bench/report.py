@@ -175,7 +175,7 @@ def text_table(rows: Sequence[Row]) -> str:
 
 
 def markdown_table(rows: Sequence[Row]) -> str:
-    """The same table in Markdown, for the README."""
+    """The same table in Markdown, for bench/README.md (its results section)."""
     out = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for row in rows:
         line = [cell.replace("|", "\\|") for cell in cells(row)]

@@ -7,7 +7,7 @@
 Every figure is a median over repeats, and every target judges a ratio against an
 alternative measured in the same run (or a fixed budget), because absolute times on a
 shared machine say little. The exit status is 0 even when a target is missed: the table
-says which, and the README explains why.
+says which, and bench/README.md explains why.
 """
 
 from __future__ import annotations

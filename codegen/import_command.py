@@ -176,7 +176,7 @@ def _apply(
         written = apply(root, files, obsolete, generate=generate)
     except Stopped as exc:
         raise click.ClickException(
-            f"{exc}\nNothing was written. See README, 'Adding an Intercom version': a "
+            f"{exc}\nNothing was written. See CONTRIBUTING.md, 'Adding an Intercom version': a "
             "description the generator refuses needs a correction rule "
             "(codegen/corrections.py) or a declaration in the version's overlay."
         ) from None

@@ -257,3 +257,25 @@ def test_the_sdist_builds_a_wheel_with_the_same_content(wheel: Path, tmp_path: P
     assert not (source / "tests").exists()
     rebuilt = _build("wheel", tmp_path / "rebuilt", source)
     assert _digests(rebuilt) == _digests(wheel)
+
+
+def test_the_long_description_is_the_readme(wheel: Path) -> None:
+    """README.md is what the package index shows: the whole of it, as Markdown."""
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = archive.read(name).decode("utf-8")
+    head, _, body = metadata.partition("\n\n")
+    assert "Description-Content-Type: text/markdown" in head.splitlines()
+    assert body.strip() == (ROOT / "README.md").read_text(encoding="utf-8").strip()
+
+
+def test_installs_from_a_git_url_as_the_readme_says(tmp_path: Path) -> None:
+    """``pip install "intercom-phone-switch @ git+<url>"``: here the repository's own
+    committed state, by a file URL."""
+    git = shutil.which("git")
+    if git is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    python = _venv(tmp_path / "venv", f"intercom-phone-switch @ git+{ROOT.as_uri()}")
+    result = _run(python, "-c", SEND_THROUGH_A_MOCK, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "site-packages" in result.stdout

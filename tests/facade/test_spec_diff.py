@@ -328,7 +328,7 @@ def test_each_change_and_its_classification(
 
 
 def test_what_no_longer_arrives_does_not_break() -> None:
-    """README: in responses, what breaks is what may arrive that did not before."""
+    """CONTRIBUTING.md: in responses, what breaks is what may arrive that did not before."""
     more = copy.deepcopy(BASE)
     more["paths"]["/things"]["post"]["responses"]["404"] = {"description": "none"}
     more["paths"]["/things"]["post"]["responses"]["200"]["content"]["text/plain"] = {}
