@@ -97,7 +97,7 @@ PRINTED: dict[str, list[str]] = {
     ],
     "docs/upgrading.md": [
         "memory://",
-        "base_url cannot have a query or a fragment",
+        "base_url cannot have a query",
         "base_url cannot hold a user or password: 'https://[redacted]@proxy.example'",
     ],
 }

@@ -46,6 +46,7 @@ class Call:
 
     __slots__ = (
         "_done",
+        "_taken",
         "_wire",
         "attributes",
         "deadline",
@@ -87,6 +88,7 @@ class Call:
         #: The time.monotonic() by which the call will have ended (None: unbounded).
         self.deadline: float | None = deadline
         self._done = Outcome.REFUSED
+        self._taken = False
         self._wire: Wire | None = None
         #: The call's result, once its attempt loop has one (a hook may still be
         #: recording it).
@@ -98,6 +100,15 @@ class Call:
         if self._wire is not None:
             return self._done.worst(self._wire.outcome())
         return self._done
+
+    def take(self) -> None:
+        """Mark the call as sent; ValueError if it was before, nothing sent: sending a
+        call twice could send its SMS twice (prepare it again to send again)."""
+        if self._taken:
+            raise ValueError(
+                "this prepared call was sent already; prepare it again to send it again"
+            )
+        self._taken = True
 
     def begin(self) -> Wire:
         from ._wire import Wire

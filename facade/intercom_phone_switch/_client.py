@@ -187,8 +187,10 @@ def _base_url(region: str | None, base_url: str | None) -> str:
             raise ValueError(f"base_url is not a URL: {shown!r}") from None
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError(f"base_url must be an absolute http(s) URL, not {shown!r}")
-        if url.query or url.fragment or "?" in base_url or "#" in base_url:
-            raise ValueError(f"base_url cannot have a query or a fragment: {shown!r}")
+        if url.fragment or "#" in base_url:
+            raise ValueError(f"base_url cannot have a fragment (a part after '#'): {shown!r}")
+        if url.query or "?" in base_url:
+            raise ValueError(f"base_url cannot have a query (a part after '?'): {shown!r}")
         if url.userinfo:
             raise ValueError(f"base_url cannot hold a user or password: {shown!r}")
         return base_url.rstrip("/")
@@ -554,8 +556,10 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         until: float | None = None,
     ) -> PhoneSwitch:
         """Send a prepared call (through the guard when it wants it): the PhoneSwitch, or
-        the PhoneSwitchError raised. A bulk sender passes its ``pacer`` and the policy
+        the PhoneSwitchError raised. A call is sent once: sending it again raises
+        ValueError and sends nothing. A bulk sender passes its ``pacer`` and the policy
         clock's monotonic time ``until`` which no wait may end after."""
+        call.take()
         chosen = policy or self._policy
         sender: Sender = self._sender
 
@@ -604,7 +608,7 @@ class PhoneSwitchClient(_Core[httpx.Client]):
         deadline: float | None = None,
     ) -> PhoneSwitchBatch:
         """A batch of phone switches sent from ``concurrency`` threads: ``batch.run()`` or
-        ``for entry in batch``; see PhoneSwitchBatch and the README."""
+        ``for entry in batch``; see PhoneSwitchBatch and the guide's Bulk sending page."""
         from ._batch import PhoneSwitchBatch
 
         return PhoneSwitchBatch(
@@ -666,6 +670,7 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         until: float | None = None,
     ) -> PhoneSwitch:
         """Send a prepared call (see PhoneSwitchClient.send_prepared)."""
+        call.take()
         chosen = policy or self._policy
         sender: AsyncSender = self._sender
 
@@ -698,7 +703,8 @@ class AsyncPhoneSwitchClient(_Core[httpx.AsyncClient]):
         deadline: float | None = None,
     ) -> AsyncPhoneSwitchBatch:
         """A batch of phone switches to run and keep: ``await batch.run()`` or
-        ``async for entry in batch``; see AsyncPhoneSwitchBatch and the README."""
+        ``async for entry in batch``; see AsyncPhoneSwitchBatch and the guide's Bulk sending
+        page."""
         from ._batch import AsyncPhoneSwitchBatch
 
         return AsyncPhoneSwitchBatch(

@@ -4,7 +4,7 @@ Prose is ignored; what a client sends and what it gets back is compared: operati
 parameters, the request body, response statuses and media types, and every schema
 reached from them (fields, types, enums, required fields, formats, patterns), following
 ``$ref`` on both sides. Each change is marked breaking when code written against the
-older contract can fail against the newer one (README, "Adding an Intercom version"):
+older contract can fail against the newer one (CONTRIBUTING.md, "Adding an Intercom version"):
 
 - in what the client sends (parameters, request body), whatever the API accepts less of
   breaks: an operation, parameter, field, value, type or media type gone, a new required

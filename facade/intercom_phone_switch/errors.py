@@ -5,14 +5,17 @@ Intercom gave: the HTTP status, Intercom's error codes or error key, its message
 request id and the Intercom-Version header the request was (or would have been) sent with.
 No error ever holds the access token.
 
-Whether an SMS can have gone out follows from the class and the status, and every error
-says it in ``sms_sent`` (True, False, or None for unknown):
+Whether an SMS can have gone out is the error's ``outcome`` (an ``Outcome``), decided
+once, where the attempt's answer was read; ``sms_sent`` and ``accepted`` read it:
 
-- ``DeliveryUnknown`` (and its subclass ``ServerError``): the request may have reached
-  Intercom; an SMS may or may not have been sent (``sms_sent`` is None).
-- any error with a 2xx ``status`` (only ``UnexpectedResponse``): Intercom accepted the
-  request, so the SMS went out, but its answer could not be read (``accepted`` is True).
-- every other error: no SMS was sent.
+- ``Outcome.REFUSED`` (``sms_sent`` False): certainly no SMS, because nothing was handed
+  over, or Intercom answered with a status that refuses (3xx, 4xx).
+- ``Outcome.UNKNOWN`` (``sms_sent`` None): the request may have reached Intercom, and no
+  answer says what it did (no status line came back, or a 1xx or 5xx one did); an SMS may
+  or may not have gone out. ``DeliveryUnknown`` and its subclasses are raised for it.
+- ``Outcome.ACCEPTED`` (``sms_sent`` True, ``accepted`` True): Intercom accepted the
+  request with a 2xx, so the SMS went out, but its answer could not be read
+  (``UnexpectedResponse``). Do not send it again.
 
 Errors that answer an HTTP response also carry its ``headers`` and ``body`` text (never
 the request's headers); the token is masked in both, as in every message.

@@ -295,3 +295,39 @@ def test_landline_then_mobile_in_one_client(make_client: Make, intercom: FakeInt
             client.create_phone_switch(LANDLINE)
         assert client.create_phone_switch(MOBILE).url.startswith("http://via.intercom.io/msgr/")
     assert intercom.statuses == [422, 200]
+
+
+def test_a_prepared_call_is_sent_once(
+    make_client: Callable[..., PhoneSwitchClient], intercom: FakeIntercom
+) -> None:
+    with make_client() as client:
+        call = client.prepare(MOBILE)
+        assert intercom.phones == [], "preparing sends nothing"
+        client.send_prepared(call)
+        with pytest.raises(ValueError, match="sent already"):
+            client.send_prepared(call)
+        client.send_prepared(client.prepare(MOBILE))
+    assert intercom.phones == [MOBILE, MOBILE], "the second send of one call sent nothing"
+
+
+def test_an_async_prepared_call_is_sent_once(
+    make_async_client: Callable[..., AsyncPhoneSwitchClient], intercom: FakeIntercom
+) -> None:
+    async def run() -> None:
+        async with make_async_client() as client:
+            call = client.prepare(MOBILE)
+            await client.send_prepared(call)
+            with pytest.raises(ValueError, match="sent already"):
+                await client.send_prepared(call)
+
+    asyncio.run(run())
+    assert intercom.phones == [MOBILE]
+
+
+@pytest.mark.parametrize(
+    ("url", "part"),
+    [("https://proxy.example/#top", "fragment"), ("https://proxy.example/?a=1", "query")],
+)
+def test_a_base_url_with_more_than_a_server_says_which_part(url: str, part: str) -> None:
+    with pytest.raises(ValueError, match=f"cannot have a {part}"):
+        PhoneSwitchClient(TOKEN, base_url=url)
