@@ -214,6 +214,9 @@ class EffectiveSpec:
             target = self.resolve(branch)
             title = target.get("title") if isinstance(target, Mapping) else None
             return str(title or branch["$ref"].rsplit("/", 1)[-1].replace("_", " ")).lower()
+        if isinstance(branch, Mapping) and branch.get("type") == "array":
+            items = branch.get("items")
+            return f"array of {self._branch_name(items)}" if isinstance(items, Mapping) else "array"
         if isinstance(branch, Mapping) and isinstance(branch.get("type"), str):
             return str(branch["type"])
         return str(branch.get("title", "value")) if isinstance(branch, Mapping) else "value"

@@ -57,3 +57,9 @@ def test_nullable_becomes_a_null_type() -> None:
     assert to_json_schema({"x-note": 1, "properties": {"a": {"type": "string"}}}) == {
         "properties": {"a": {"type": "string"}}
     }
+
+
+def test_an_array_value_type_is_named_with_its_items() -> None:
+    spec = effective(LATEST)
+    assert spec._branch_name({"type": "array", "items": {"type": "string"}}) == "array of string"
+    assert spec._branch_name({"type": "array"}) == "array"
