@@ -102,8 +102,8 @@ def per_call(count: int, rounds: int, warmup: int) -> list[Row]:
             gc.enable()
         for _, client in senders.values():
             client.close()
-            if client._hook is not None:
-                client._hook.close()  # the guard is its maker's to close
+            if client.guard is not None:
+                client.guard.close()  # the guard is its maker's to close
     base = median(samples[NONE])
     rows = [
         Row(

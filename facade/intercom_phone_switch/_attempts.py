@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ._logging import log_attempt, logger
 from ._outcome import Outcome
 from .errors import DeliveryUnknown, PhoneSwitchError, RateLimited, UnexpectedResponse
-from .results import PhoneSwitch
 
 if TYPE_CHECKING:
     import httpx
@@ -37,6 +36,7 @@ if TYPE_CHECKING:
     from ._seam import VersionSeam
     from ._wire import AsyncSender, Exchange, Sender, Wire
     from .hooks import AsyncPacer, ThreadPacer
+    from .results import PhoneSwitch
 
 __all__ = ["Call", "attempt_loop", "attempt_loop_async"]
 
@@ -129,7 +129,7 @@ class Call:
         return f"<Call to {self.phone} (Intercom-Version {self.version})>"
 
 
-_Result = TypeVar("_Result", PhoneSwitch, PhoneSwitchError)
+_Result = TypeVar("_Result", "PhoneSwitch", PhoneSwitchError)
 
 
 class _Loop:
@@ -318,7 +318,7 @@ def attempt_loop(
             if pacer is not None:
                 pacer.release(_headers(exchange))
         result = loop.judged(exchange, began)
-        if isinstance(result, PhoneSwitch):
+        if not isinstance(result, PhoneSwitchError):
             return loop.ended(result)
         wait = loop.retry(result)
         if wait is None:
@@ -359,7 +359,7 @@ async def attempt_loop_async(
             if pacer is not None:
                 pacer.release(_headers(exchange))
         result = loop.judged(exchange, began)
-        if isinstance(result, PhoneSwitch):
+        if not isinstance(result, PhoneSwitchError):
             return loop.ended(result)
         wait = loop.retry(result)
         if wait is None:
@@ -371,8 +371,8 @@ async def attempt_loop_async(
 
 
 #: What a hook's ``deliver`` is: the loop, bound to one call.
-Deliver = Callable[[], PhoneSwitch]
-AsyncDeliver = Callable[[], Awaitable[PhoneSwitch]]
+Deliver = Callable[[], "PhoneSwitch"]
+AsyncDeliver = Callable[[], Awaitable["PhoneSwitch"]]
 
 
 def deadline_of(started: float, policy: RetryPolicy, attempt_bound: float | None) -> float | None:
