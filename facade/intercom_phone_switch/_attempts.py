@@ -19,14 +19,19 @@ The loop logs each attempt (DEBUG), each retry (INFO) and each unknown outcome (
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from time import perf_counter
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from intercom_phone_switch_generated.registry import PATH
 
 from ._logging import log_attempt, logger
 from ._outcome import Outcome
+from ._wire import Wire
 from .errors import DeliveryUnknown, PhoneSwitchError, RateLimited, UnexpectedResponse
 
 if TYPE_CHECKING:
@@ -34,7 +39,7 @@ if TYPE_CHECKING:
 
     from ._retry import RetryPolicy
     from ._seam import VersionSeam
-    from ._wire import AsyncSender, Exchange, Sender, Wire
+    from ._wire import AsyncSender, Exchange, Sender
     from .hooks import AsyncPacer, ThreadPacer
     from .results import PhoneSwitch
 
@@ -111,8 +116,6 @@ class Call:
         self._taken = True
 
     def begin(self) -> Wire:
-        from ._wire import Wire
-
         self._wire = wire = Wire()
         return wire
 
@@ -148,8 +151,8 @@ class _Loop:
 
     def judged(self, exchange: Exchange, began: float) -> PhoneSwitch | PhoneSwitchError:
         """The result of the attempt that ended with ``exchange``, logged."""
-        from ._answers import judge
-
+        judge: Callable[[Call, Exchange, int], PhoneSwitch | PhoneSwitchError]
+        judge = _answers().judge
         call = self.call
         call.end(exchange.outcome)
         try:
@@ -216,9 +219,15 @@ class _Loop:
         return self.final(refusal)
 
 
-def _path() -> str:
-    from intercom_phone_switch_generated.registry import PATH
+@functools.cache
+def _answers() -> ModuleType:
+    """The reader of answers, imported on the first answer (it brings attrs)."""
+    from . import _answers as module
 
+    return module
+
+
+def _path() -> str:
     return PATH
 
 

@@ -8,11 +8,12 @@ an SMS went out lives below (_wire, _outcome); this module holds settings and wi
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
@@ -31,6 +32,8 @@ from .hooks import check_key
 
 if TYPE_CHECKING:
     from ._batch import AsyncPhoneSwitchBatch, PhoneSwitchBatch
+    from ._contract import Contract
+    from ._seam import VersionSeam
     from .hooks import AsyncPacer, SendHook, ThreadPacer
     from .results import PhoneSwitch
 
@@ -382,11 +385,7 @@ class _Core(Generic[_HttpClient]):
         chosen = timeout or self._sender._timeout
         if not isinstance(chosen, httpx.Timeout):  # USE_CLIENT_DEFAULT: the client's own
             chosen = self._http.timeout
-        parts: list[float | None] = list(chosen.as_dict().values())
-        known = [part for part in parts if part is not None]
-        if len(known) < len(parts):
-            return None
-        return float(sum(known)) + float(limit)
+        return _bound(tuple(chosen.as_dict().values()), limit)
 
     def prepare(
         self,
@@ -405,10 +404,7 @@ class _Core(Generic[_HttpClient]):
         TypeError or ValueError for a malformed option. ``send_prepared`` sends it; a
         bulk sender of your own may prepare every item first.
         """
-        from ._contract import contract_of
-        from ._seam import seam_of
-        from ._validation import check_custom_attributes, check_phone
-
+        contract_of, seam_of, check_phone, check_custom_attributes = _checks()
         per_call = None if isinstance(timeout, NotGiven) else _timeout(timeout)
         headers = _extra_headers(extra_headers)
         if idempotency_key is not None:
@@ -460,6 +456,30 @@ class _Core(Generic[_HttpClient]):
 
         seed = f"{self._base_url}\0{self._token.authorization}".encode()
         return hashlib.sha256(seed).hexdigest()[:24]
+
+
+@functools.cache
+def _checks() -> tuple[
+    Callable[[str], Contract],
+    Callable[[str], VersionSeam],
+    Callable[[object, Contract, str], str],
+    Callable[[object, Contract, str], dict[str, object] | None],
+]:
+    """What prepare() checks and builds with, imported on the first call."""
+    from ._contract import contract_of
+    from ._seam import seam_of
+    from ._validation import check_custom_attributes, check_phone
+
+    return contract_of, seam_of, check_phone, check_custom_attributes
+
+
+def _bound(parts: tuple[float | None, ...], limit: float) -> float | None:
+    """The most seconds a synchronous attempt takes: each phase of its timeout (``parts``)
+    and the ``limit`` on reading the answer (None when a phase is unbounded)."""
+    known = [part for part in parts if part is not None]
+    if len(known) < len(parts):
+        return None
+    return float(sum(known)) + float(limit)
 
 
 def _unbuildable(

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from . import _defaults
+from ._metadata import USER_AGENT
 from ._outcome import Outcome, of_status
 from ._secret import Token
 
@@ -310,8 +311,6 @@ class _Base:
     ) -> tuple[httpx.Request, bool]:
         """The httpx request for a request of the generated code, and whether it goes
         straight to the transport (see the module's docstring). Raises Unbuildable."""
-        from ._metadata import USER_AGENT
-
         http = self._http()
         headers = dict(request.headers)
         headers["Accept"] = "application/json"

@@ -8,6 +8,7 @@ from typing import NoReturn
 
 import attrs
 
+from ._rate_limit import read_rate_limit
 from .errors import reset_datetime
 
 __all__ = ["PhoneSwitch", "RateLimit"]
@@ -36,8 +37,6 @@ class RateLimit:
     def from_headers(cls, headers: Mapping[str, str]) -> RateLimit:
         """Read the X-RateLimit-* headers; a missing or unreadable one (not a plain count,
         or a time that is not a plain UNIX second count) becomes None."""
-        from ._rate_limit import read_rate_limit
-
         reading = read_rate_limit(headers)
         return cls() if reading is None else reading.rate_limit()
 
