@@ -107,9 +107,11 @@ class Server:
         self._ready.set()
         async with server:
             await self._stop.wait()
-        for task in asyncio.all_tasks():
-            if task is not asyncio.current_task():
-                task.cancel()
+            # Handlers still answering (slowly, or never) end first: from Python 3.12
+            # leaving the server waits for every connection to close.
+            for task in asyncio.all_tasks():
+                if task is not asyncio.current_task():
+                    task.cancel()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

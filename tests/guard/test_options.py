@@ -296,13 +296,13 @@ def test_a_unix_socket_redis_guard_works(
     unix_redis: str, make_client: MakeClient, fake: FakeIntercom
 ) -> None:
     url = f"unix://{unix_redis}?db=0&namespace=unix-{uuid.uuid4().hex[:8]}"
-    guard = Guard(url)
-    assert guard.url.startswith("unix:///")
-    client = make_client(guard=guard)
-    first = client.create_phone_switch(PHONE, idempotency_key="u1")
-    again = client.create_phone_switch(PHONE, idempotency_key="u1")
-    assert (first.replayed, again.replayed) == (False, True)
-    assert guard.state("u1").state == "accepted"
+    with Guard(url) as guard:
+        assert guard.url.startswith("unix:///")
+        client = make_client(guard=guard)
+        first = client.create_phone_switch(PHONE, idempotency_key="u1")
+        again = client.create_phone_switch(PHONE, idempotency_key="u1")
+        assert (first.replayed, again.replayed) == (False, True)
+        assert guard.state("u1").state == "accepted"
     assert fake.outbox.total == 1
     shown = _cli("guard", "show", "u1", "--guard", url, "--json")
     assert shown.exit_code == 0, shown.output
