@@ -26,14 +26,14 @@ import asyncio
 import threading
 from collections.abc import Mapping
 
+from . import _defaults
 from ._rate_limit import Reading, read_rate_limit
 from ._retry import Clock
 from .results import RateLimit
 
 __all__ = ["MAX_WINDOW_WAIT", "Pacer", "ThreadPacer"]
 
-#: The longest the pacer waits for one window to reset: twice Intercom's 10-second window.
-MAX_WINDOW_WAIT = 20.0
+MAX_WINDOW_WAIT = _defaults.MAX_WINDOW_WAIT
 
 
 class _Budget:

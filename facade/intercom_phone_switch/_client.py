@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
@@ -19,13 +17,18 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import httpx
 
-from intercom_phone_switch_generated.registry import REGIONS, HeaderValue, Region
+from intercom_phone_switch_generated.registry import HeaderValue, Region
 
 from . import _defaults, _versions
 from ._attempts import Call, attempt_loop, attempt_loop_async, deadline_of
 from ._logging import guard_http_loggers
 from ._retry import Clock, RetryPolicy
-from ._secret import Token
+from ._settings import (
+    base_url_of,
+    checked_headers,
+    checked_timeout,
+    token_of,
+)
 from ._wire import AsyncSender, Sender, Unbuildable
 from .errors import AuthenticationError, ConnectionFailed, InvalidCustomAttributes
 from .hooks import check_key
@@ -42,7 +45,6 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_SIZE",
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
-    "REGIONS",
     "AsyncPhoneSwitchClient",
     "BulkItem",
     "CustomAttributes",
@@ -54,12 +56,6 @@ __all__ = [
 DEFAULT_TIMEOUT = httpx.Timeout(_defaults.TIMEOUT, connect=_defaults.CONNECT_TIMEOUT)
 DEFAULT_MAX_RESPONSE_SIZE = _defaults.MAX_RESPONSE_SIZE
 DEFAULT_ATTEMPT_TIMEOUT = _defaults.ATTEMPT_TIMEOUT
-
-TOKEN_VARIABLE = "INTERCOM_ACCESS_TOKEN"
-#: Environment variables naming the server when the constructor names none, as other
-#: SDKs read theirs: a base URL (a proxy, a fake), else one of Intercom's regions.
-BASE_URL_VARIABLE = "INTERCOM_BASE_URL"
-REGION_VARIABLE = "INTERCOM_REGION"
 
 #: A custom attribute mapping: names to strings, numbers, booleans or (from 2.12) custom
 #: object instance lists, as the chosen version allows.
@@ -92,116 +88,6 @@ class NotGiven:
 
 
 NOT_GIVEN: Final = NotGiven()
-
-#: Headers extra_headers cannot set: the client's own, and those that decide how the
-#: request is framed or routed (a second framing would make one request read as two).
-_RESERVED_HEADERS = frozenset(
-    {
-        "authorization",
-        "intercom-version",
-        "content-type",
-        "content-length",
-        "transfer-encoding",
-        "host",
-        "connection",
-        "keep-alive",
-        "proxy-connection",
-        "upgrade",
-        "te",
-        "trailer",
-        "expect",
-    }
-)
-#: An HTTP header name (RFC 9110's token).
-_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-#: A header value a request can carry as it is: visible ASCII, spaces and tabs.
-_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
-
-
-def _token(token: str | Token | None) -> Token | AuthenticationError:
-    """The Token, or the error to raise (returned, not raised, so that no traceback
-    frame of this function holds the secret)."""
-    if isinstance(token, Token):
-        return token
-    if token is None:
-        token = os.environ.get(TOKEN_VARIABLE)
-    if not isinstance(token, str) or not token.strip():
-        return AuthenticationError(f"no access token: pass token=... or set {TOKEN_VARIABLE}")
-    token = token.strip()
-    if not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
-        return AuthenticationError(
-            "the access token is malformed: it must be printable ASCII without spaces"
-        )
-    return Token(token)
-
-
-def _extra_headers(headers: object) -> dict[str, str] | None:
-    if headers is None:
-        return None
-    if not isinstance(headers, Mapping):
-        raise TypeError(f"extra_headers must be a mapping, not {type(headers).__name__}")
-    checked: dict[str, str] = {}
-    for name, value in headers.items():
-        if not isinstance(name, str) or not isinstance(value, str):
-            raise TypeError("extra_headers must map header names (str) to values (str)")
-        if not _HEADER_NAME.fullmatch(name):
-            raise ValueError(f"extra_headers: {name[:40]!r} is not a header name")
-        if name.lower() in _RESERVED_HEADERS:
-            hint = " (pass version= instead)" if name.lower() == "intercom-version" else ""
-            raise ValueError(f"extra_headers cannot set {name}: the client sets it{hint}")
-        if not _HEADER_VALUE.fullmatch(value):
-            raise ValueError(
-                f"extra_headers: the value of {name} must be printable ASCII (no line "
-                "breaks or control characters)"
-            )
-        checked[name] = value
-    return checked
-
-
-def _timeout(timeout: object) -> httpx.Timeout:
-    """``timeout`` as an httpx.Timeout whose every part is None or finite seconds above 0
-    (httpx takes inf, nan and 0, which a socket cannot use); else TypeError or ValueError."""
-    if timeout is None or isinstance(timeout, httpx.Timeout):
-        checked = httpx.Timeout(timeout)
-    elif isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
-        checked = httpx.Timeout(float(timeout))
-    else:
-        raise TypeError(f"timeout must be seconds, an httpx.Timeout or None, not {timeout!r}")
-    for part, seconds in checked.as_dict().items():
-        if seconds is not None and not (math.isfinite(seconds) and seconds > 0):
-            raise ValueError(f"timeout ({part}) must be None or seconds above 0, not {seconds!r}")
-    return checked
-
-
-def _base_url(region: str | None, base_url: str | None) -> str:
-    if region is None and base_url is None:
-        base_url = os.environ.get(BASE_URL_VARIABLE) or None
-        if base_url is None:
-            region = os.environ.get(REGION_VARIABLE) or None
-    if base_url is not None:
-        if region is not None:
-            raise ValueError("pass region or base_url, not both")
-        from ._redact import mask_url
-
-        shown = mask_url(str(base_url))
-        try:
-            url = httpx.URL(base_url)
-        except Exception:
-            raise ValueError(f"base_url is not a URL: {shown!r}") from None
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError(f"base_url must be an absolute http(s) URL, not {shown!r}")
-        if url.fragment or "#" in base_url:
-            raise ValueError(f"base_url cannot have a fragment (a part after '#'): {shown!r}")
-        if url.query or "?" in base_url:
-            raise ValueError(f"base_url cannot have a query (a part after '?'): {shown!r}")
-        if url.userinfo:
-            raise ValueError(f"base_url cannot hold a user or password: {shown!r}")
-        return base_url.rstrip("/")
-    region = "us" if region is None else region
-    if region not in REGIONS:
-        raise ValueError(f"region must be one of {', '.join(REGIONS)}, not {region!r}")
-    return REGIONS[region]
-
 
 def _guard(guard: object) -> SendHook | None:
     if guard is None:
@@ -238,7 +124,7 @@ class _Core(Generic[_HttpClient]):
         attempt_timeout: float | None = DEFAULT_ATTEMPT_TIMEOUT,
         guard: SendHook | None = None,
     ) -> None:
-        checked = _token(token)
+        checked = token_of(token)
         del token  # no frame of a traceback from here on holds the secret
         if isinstance(checked, AuthenticationError):
             raise checked
@@ -269,7 +155,7 @@ class _Core(Generic[_HttpClient]):
         }
         self._version: str = version
         self._served_version = _versions.resolve(version)
-        self._base_url = _base_url(region, base_url)
+        self._base_url = base_url_of(region, base_url)
         self._guard = _guard(guard)
         self._policy = RetryPolicy(
             max_retries=max_retries,
@@ -278,7 +164,7 @@ class _Core(Generic[_HttpClient]):
             clock=clock,
         )
         if timeout is not DEFAULT_TIMEOUT:
-            timeout = _timeout(timeout)
+            timeout = checked_timeout(timeout)
         kind = httpx.AsyncClient if self._is_async else httpx.Client
         if http_client is not None and not isinstance(http_client, kind):
             raise TypeError(f"http_client must be an {kind.__module__}.{kind.__name__}")
@@ -405,8 +291,8 @@ class _Core(Generic[_HttpClient]):
         bulk sender of your own may prepare every item first.
         """
         contract_of, seam_of, check_phone, check_custom_attributes = _checks()
-        per_call = None if isinstance(timeout, NotGiven) else _timeout(timeout)
-        headers = _extra_headers(extra_headers)
+        per_call = None if isinstance(timeout, NotGiven) else checked_timeout(timeout)
+        headers = checked_headers(extra_headers)
         if idempotency_key is not None:
             check_key(idempotency_key)
         if idempotency_key is not None and self._guard is None:

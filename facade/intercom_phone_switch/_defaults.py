@@ -14,6 +14,7 @@ __all__ = [
     "MAX_HEADER_LINE",
     "MAX_RESPONSE_SIZE",
     "MAX_RETRIES",
+    "MAX_WINDOW_WAIT",
     "TIMEOUT",
 ]
 
@@ -35,3 +36,6 @@ MAX_RESPONSE_SIZE = 1024 * 1024
 MAX_CONNECTIONS = 100
 #: The longest header line of an answer read (aiohttp's limit).
 MAX_HEADER_LINE = 8190
+#: The longest a pacer waits for one rate-limit window to reset: twice Intercom's
+#: 10-second window (a reset further away reads as a clock running ahead).
+MAX_WINDOW_WAIT = 20.0

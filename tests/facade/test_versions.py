@@ -6,8 +6,8 @@ import pytest
 
 import intercom_phone_switch
 from intercom_phone_switch import LATEST_VERSION, SUPPORTED_VERSIONS, UnsupportedVersion
-from intercom_phone_switch._client import REGIONS
 from intercom_phone_switch._seam import seam_of
+from intercom_phone_switch._settings import REGIONS
 from intercom_phone_switch._versions import resolve
 from intercom_phone_switch.spec import effective
 from intercom_phone_switch_generated import registry

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from intercom_phone_switch._client import REGIONS, TOKEN_VARIABLE
+from intercom_phone_switch._settings import REGIONS, TOKEN_VARIABLE
 
 if TYPE_CHECKING:
     from intercom_phone_switch.guard import Guard
@@ -90,12 +90,12 @@ def guard_options(f: _F) -> _F:
 
 def check_token(token: str | None) -> str:
     """The token as the client reads it, or a usage error saying what is wrong with it."""
-    from intercom_phone_switch._client import _token
+    from intercom_phone_switch._settings import token_of
     from intercom_phone_switch.errors import AuthenticationError
 
     if not token or not token.strip():
         raise click.UsageError(f"no access token: pass --token or set {TOKEN_VARIABLE}")
-    checked = _token(token)
+    checked = token_of(token)
     if isinstance(checked, AuthenticationError):
         raise click.BadParameter(checked.message, param_hint="--token")
     return token.strip()
@@ -113,10 +113,10 @@ class BaseUrl(_TextType):
     name = "URL"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        from intercom_phone_switch._client import _base_url
+        from intercom_phone_switch._settings import base_url_of
 
         try:
-            return _base_url(None, str(value))
+            return base_url_of(None, str(value))
         except Exception as error:  # ValueError, httpx.InvalidURL: anything is a bad URL
             self.fail(str(error) or f"{value!r} is not a URL", param, ctx)
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from intercom_phone_switch import Clock
-from intercom_phone_switch._bulk import MAX_WINDOW_WAIT
+from intercom_phone_switch._defaults import MAX_WINDOW_WAIT
 from intercom_phone_switch._rate_limit import read_rate_limit
 from intercom_phone_switch.results import RateLimit
 
