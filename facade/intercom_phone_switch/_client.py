@@ -89,6 +89,7 @@ class NotGiven:
 
 NOT_GIVEN: Final = NotGiven()
 
+
 def _guard(guard: object) -> SendHook | None:
     if guard is None:
         return None
