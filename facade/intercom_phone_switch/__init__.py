@@ -18,7 +18,13 @@ from ._lazy import lazy_exports
 if TYPE_CHECKING:
     from ._aiohttp import AiohttpClient, AiohttpTransport
     from ._batch import AsyncPhoneSwitchBatch, BatchEntry, ItemState, PhoneSwitchBatch
-    from ._client import AsyncPhoneSwitchClient, PhoneSwitchClient, PreparedCall
+    from ._client import (
+        AsyncPhoneSwitchClient,
+        BulkItem,
+        CustomAttributes,
+        PhoneSwitchClient,
+        PreparedCall,
+    )
     from ._logging import RedactingFilter
     from ._metadata import __version__
     from ._outcome import Outcome
@@ -48,6 +54,8 @@ _EXPORTS: dict[str, str] = {
     "PhoneSwitchClient": "._client",
     "AsyncPhoneSwitchClient": "._client",
     "PreparedCall": "._client",
+    "BulkItem": "._client",
+    "CustomAttributes": "._client",
     "Outcome": "._outcome",
     "PhoneSwitch": ".results",
     "RateLimit": ".results",
@@ -99,8 +107,10 @@ __all__ = [
     "AsyncPhoneSwitchClient",
     "AuthenticationError",
     "BatchEntry",
+    "BulkItem",
     "Clock",
     "ConnectionFailed",
+    "CustomAttributes",
     "DeliveryUnknown",
     "InvalidCustomAttributes",
     "InvalidPhoneNumber",

@@ -57,12 +57,12 @@ DEFAULT_TIMEOUT = httpx.Timeout(_defaults.TIMEOUT, connect=_defaults.CONNECT_TIM
 DEFAULT_MAX_RESPONSE_SIZE = _defaults.MAX_RESPONSE_SIZE
 DEFAULT_ATTEMPT_TIMEOUT = _defaults.ATTEMPT_TIMEOUT
 
-#: A custom attribute mapping: names to strings, numbers, booleans or (from 2.12) custom
-#: object instance lists, as the chosen version allows.
 CustomAttributes = Mapping[str, Any]
-#: One item of a bulk call: a phone, a (phone, custom_attributes) pair, or a mapping with
-#: "phone", and optionally "custom_attributes" and "idempotency_key".
+"""A custom attribute mapping: names to the values the chosen version allows (strings,
+numbers, booleans, and in later versions more kinds; see ``versions``)."""
 BulkItem = str | tuple[str, CustomAttributes | None] | Mapping[str, Any]
+"""One item of a bulk call: a phone, a ``(phone, custom_attributes)`` pair, or a mapping
+with ``"phone"`` and optionally ``"custom_attributes"`` and ``"idempotency_key"``."""
 #: A call checked and built, ready to send (see ``prepare``).
 PreparedCall = Call
 

@@ -11,12 +11,12 @@ import pytest
 
 from intercom_phone_switch import (
     AsyncPhoneSwitchClient,
+    BulkItem,
     DeliveryUnknown,
     InvalidPhoneNumber,
     PhoneSwitchClient,
     SmsNotSent,
 )
-from intercom_phone_switch._client import BulkItem
 from intercom_phone_switch.fake import FakeIntercom
 from intercom_phone_switch.fake._faults import Fault, FaultKind
 from intercom_phone_switch.guard import (
