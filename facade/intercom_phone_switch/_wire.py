@@ -78,7 +78,7 @@ _NEVER_SENDABLE: tuple[type[Exception], ...] = (httpx.UnsupportedProtocol,)
 
 #: The httpx releases (major, minor) whose private names this package relies on were
 #: tested with: the direct path here, the slot transport's connections (see _pool).
-TESTED_HTTPX = ((0, 27), (0, 28))
+TESTED_HTTPX = ((0, 27), (0, 28), (0, 29))
 
 
 def tested_httpx() -> bool:
