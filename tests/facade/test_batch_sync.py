@@ -85,7 +85,7 @@ def test_ctrl_c_stops_the_batch_and_lets_requests_under_way_finish(
     with pytest.raises(KeyboardInterrupt):
         batch.run()
     sent = set(intercom.phones)
-    assert 4 <= len(sent) < 40
+    assert 3 <= len(sent) < 40, "the request under way when interrupted finished"
     assert {entry.state for entry in batch.entries} <= {ItemState.ACCEPTED, ItemState.NOT_STARTED}
     assert [e.item for e in batch.select(ItemState.ACCEPTED)] == sorted(sent)
     assert not set(batch.not_started()) & sent
