@@ -7,6 +7,7 @@ import json
 import math
 from collections.abc import Callable
 from enum import IntEnum
+from typing import Any
 
 import httpx
 import pytest
@@ -93,10 +94,15 @@ def test_rules_are_read_from_the_effective_spec(version: str) -> None:
         == (schemas["create_phone_switch_request"]["properties"]["phone"]["pattern"])
     )
     branches = schemas["custom_attributes"]["additionalProperties"]["anyOf"]
-    expected = [
-        b["type"] if "type" in b else schemas[b["$ref"].rsplit("/", 1)[1]]["title"].lower()
-        for b in branches
-    ]
+
+    def named(branch: dict[str, Any]) -> str:
+        if "$ref" in branch:
+            return str(schemas[branch["$ref"].rsplit("/", 1)[1]]["title"]).lower()
+        if branch["type"] == "array" and "items" in branch:
+            return f"array of {named(branch['items'])}"
+        return str(branch["type"])
+
+    expected = [named(branch) for branch in branches]
     assert list(contract.value_types) == expected
     assert contract_of(version) is contract, "built once per version"
 

@@ -49,8 +49,8 @@ def test_every_accepted_header_value_sends_an_sms(
     response = raw.post(PATH, json={"phone": MOBILE}, headers={"Intercom-Version": header})
     assert response.status_code == 200
     spec_version = HEADER_VALUES[header]
-    body = conforms(response, spec_version)
-    assert set(body) == {"type", "url"}
+    body = conforms(response, spec_version)  # fields a version adds come with its example
+    assert {"type", "url"} <= set(body)
     assert body["type"] == "phone_call_redirect"
     assert URL.match(body["url"])
     (sms,) = fake.outbox.messages()
@@ -220,7 +220,10 @@ def test_bodies_that_break_the_schema_name_the_field(
     response = raw.post(PATH, json=body)
     assert response.status_code == 400
     (error,) = response.json()["errors"]
-    assert (error["code"], error["field"]) == ("parameter_invalid", field)
+    assert error["code"] == "parameter_invalid"
+    # The field, or a part of it where its schema has parts (a version whose values may
+    # be arrays names the item that is wrong).
+    assert error["field"] == field or error["field"].startswith(f"{field}."), error
     conforms(response)
 
 

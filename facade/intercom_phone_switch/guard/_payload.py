@@ -15,7 +15,19 @@ from ._store import Final, Payload, Record
 
 __all__ = ["dump", "load", "payload", "state_of", "stopped"]
 
-_encode = json.JSONEncoder(separators=(",", ":")).encode
+def _jsonable(value: object) -> object:
+    """A value of a phone switch's ``extra`` that JSON has no type for, as JSON: a model
+    of the generated code as its dict, a date as ISO 8601, anything else as its text."""
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    isoformat = getattr(value, "isoformat", None)
+    if callable(isoformat):
+        return isoformat()
+    return str(value)
+
+
+_encode = json.JSONEncoder(separators=(",", ":"), default=_jsonable).encode
 
 DIED = (
     "An earlier call with this idempotency key stopped before it recorded an outcome; "
@@ -49,6 +61,8 @@ def dump(outcome: PhoneSwitch | BaseException) -> str:
                 "rate_limit": [limit.limit, limit.remaining, limit.reset],
             }
         }
+        if outcome.extra:
+            data["switch"]["extra"] = dict(outcome.extra)
     elif isinstance(outcome, PhoneSwitchError):
         data = {
             "error": type(outcome).__name__,
