@@ -15,6 +15,7 @@ from ._store import Final, Payload, Record
 
 __all__ = ["dump", "load", "payload", "state_of", "stopped"]
 
+
 def _jsonable(value: object) -> object:
     """A value of a phone switch's ``extra`` that JSON has no type for, as JSON: a model
     of the generated code as its dict, a date as ISO 8601, anything else as its text."""
