@@ -43,6 +43,11 @@ def card(page: Page, phone: str) -> Any:
     return page.locator("#messages > li").filter(has=page.get_by_role("button", name=phone))
 
 
+def opener_of(page: Page, request_id: str) -> Any:
+    """The button in the list that opens the detail of the SMS ``request_id``."""
+    return page.locator(f'#messages button[data-key="{request_id}"]')
+
+
 def wait_until(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -119,7 +124,24 @@ def test_the_detail_view_by_keyboard(open_page: OpenPage, client: PhoneSwitchCli
     expect(dialog.locator("#detail-contact")).to_contain_text("plan")  # merged since
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
-    assert page.evaluate("document.activeElement.textContent") == MOBILE
+    expect(opener_of(page, switch.request_id)).to_be_focused()
+
+
+def test_closing_the_detail_view_returns_focus_after_the_list_changed(
+    open_page: OpenPage, client: PhoneSwitchClient
+) -> None:
+    """The list is rebuilt on every update; focus goes back to the same SMS's button."""
+    switch = client.create_phone_switch(MOBILE)
+    page = live(open_page())
+    card(page, MOBILE).get_by_role("button", name=MOBILE).focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    client.create_phone_switch(OTHER)  # rebuilds the list behind the open dialog
+    expect(card(page, OTHER)).to_be_attached()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(opener_of(page, switch.request_id)).to_be_focused()
 
 
 def test_clear_the_outbox_from_the_page(

@@ -318,6 +318,14 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#stop-faults").addEventListener("click", () =>
     admin("DELETE", "faults", undefined, "No more faults will be injected."));
   $("#detail-close").addEventListener("click", () => $("#detail").close());
+  // The list may have been rebuilt while the dialog was open, so the browser's own focus
+  // return would land on a removed button: focus the same SMS's button instead.
+  $("#detail").addEventListener("close", (event) => {
+    const key = event.currentTarget.dataset.id;
+    const opener = [...$("#messages").querySelectorAll("button[data-key]")]
+      .find((button) => button.dataset.key === key);
+    if (opener) opener.focus();
+  });
   $("#detail").addEventListener("click", (event) => {
     if (event.target === event.currentTarget) event.currentTarget.close();  // the backdrop
   });
