@@ -63,6 +63,7 @@ class Call:
         "seam",
         "started",
         "version",
+        "waits_end",
     )
 
     def __init__(
@@ -77,6 +78,7 @@ class Call:
         direct: bool,
         started: float,
         deadline: float | None,
+        waits_end: float | None,
     ) -> None:
         self.seam: VersionSeam = seam
         #: The Intercom-Version header sent.
@@ -92,6 +94,9 @@ class Call:
         self.started: float = started
         #: The time.monotonic() by which the call will have ended (None: unbounded).
         self.deadline: float | None = deadline
+        #: The time.monotonic() by which any wait before sending (a hook's, for a key in
+        #: flight) must end, so that the attempt still ends by ``deadline`` (None: none).
+        self.waits_end: float | None = waits_end
         self._done = Outcome.REFUSED
         self._taken = False
         self._wire: Wire | None = None
@@ -391,6 +396,12 @@ def deadline_of(started: float, policy: RetryPolicy, attempt_bound: float | None
     if policy.deadline is None or attempt_bound is None:
         return None
     return started + policy.deadline + attempt_bound
+
+
+def waits_end_of(started: float, policy: RetryPolicy) -> float | None:
+    """The time.monotonic() by which every wait of a call that began at ``started`` ends:
+    the policy's deadline, after which only the last attempt may still run."""
+    return None if policy.deadline is None else started + policy.deadline
 
 
 def now() -> float:

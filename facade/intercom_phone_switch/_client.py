@@ -20,7 +20,7 @@ import httpx
 from intercom_phone_switch_generated.registry import HeaderValue, Region
 
 from . import _defaults, _versions
-from ._attempts import Call, attempt_loop, attempt_loop_async, deadline_of
+from ._attempts import Call, attempt_loop, attempt_loop_async, deadline_of, waits_end_of
 from ._logging import guard_http_loggers
 from ._retry import Clock, RetryPolicy
 from ._settings import (
@@ -317,6 +317,7 @@ class _Core(Generic[_HttpClient]):
             raise _unbuildable(error, attributes, header) from error.cause
         started = self._policy.clock.monotonic()
         bound = self._attempt_bound(per_call)
+        now = time.monotonic()
         return Call(
             seam=seam,
             version=header,
@@ -326,7 +327,8 @@ class _Core(Generic[_HttpClient]):
             request=built,
             direct=direct,
             started=started,
-            deadline=deadline_of(time.monotonic(), self._policy, bound),
+            deadline=deadline_of(now, self._policy, bound),
+            waits_end=waits_end_of(now, self._policy),
         )
 
     def _policy_for(self, max_retries: int | None) -> RetryPolicy:

@@ -53,6 +53,13 @@ class CallInfo(Protocol):
         """The ``time.monotonic()`` by which the call will have ended, whatever happens;
         None when nothing bounds it (a hook holding a claim must then keep renewing it)."""
 
+    @property
+    def waits_end(self) -> float | None:
+        """The ``time.monotonic()`` by which a hook must stop waiting before it sends (for
+        another call holding the same key, say), so that the call's own attempt still
+        ends by ``deadline``: the client's ``deadline`` after the call began. None when
+        the client has no deadline."""
+
     def outcome(self) -> Outcome:
         """What the call has done so far: REFUSED while nothing was handed over, else the
         worst outcome of its attempts. Valid at any time, also after ``deliver`` raised a

@@ -48,6 +48,7 @@ async def _send(base_url: str, guard: str, pairs: list[list[str]], window: float
             base_url=base_url,
             guard=keeper,
             timeout=1.0,
+            attempt_timeout=1.0,
             deadline=1.5,
             max_retries=1,
         ) as client:

@@ -145,8 +145,7 @@ def test_a_key_in_flight_past_the_deadline(
     store_url: str, make_client: MakeClient, fake: FakeIntercom
 ) -> None:
     guard = Guard(store_url)
-    # The call's deadline (the retries' 0.3 s, then one last attempt of at most 0.3 s
-    # beside its connection's timeouts) bounds its wait for the key.
+    # The client's deadline (0.3 s after the call began) bounds its wait for the key.
     client = make_client(guard=guard, deadline=0.3, timeout=0.3, attempt_timeout=0.3)
     guard.store.claim(guard.key("c7"), "someone", 30, 60)
     started = time.monotonic()
@@ -155,6 +154,36 @@ def test_a_key_in_flight_past_the_deadline(
     assert 0.25 < time.monotonic() - started < 5
     assert isinstance(caught.value, DeliveryUnknown)
     assert caught.value.replayed
+    assert fake.outbox.total == 0
+
+
+def test_the_wait_for_a_key_in_flight_leaves_the_call_its_attempt(
+    store_url: str, make_client: MakeClient, fake: FakeIntercom
+) -> None:
+    """The wait ends by the client's deadline, not by the moment the call must have
+    ended (deadline plus one attempt's bound, here 0.3 + 4 x 1 + 5 s): a call that then
+    got the key could still send within its bound, and its claim's lease covers that."""
+    guard = Guard(store_url)
+    client = make_client(guard=guard, deadline=0.3, timeout=1.0, attempt_timeout=5.0)
+    guard.store.claim(guard.key("c9"), "someone", 30, 60)
+    started = time.monotonic()
+    with pytest.raises(KeyInFlight):
+        client.create_phone_switch(PHONE, idempotency_key="c9")
+    assert 0.25 < time.monotonic() - started < 2.0
+    assert fake.outbox.total == 0
+
+
+def test_an_async_bulk_item_waits_for_a_key_in_flight_until_the_deadline(
+    store_url: str, make_async_client: Callable[..., AsyncPhoneSwitchClient], fake: FakeIntercom
+) -> None:
+    guard = Guard(store_url)
+    client = make_async_client(guard=guard, deadline=0.3, timeout=1.0, attempt_timeout=5.0)
+    guard.store.claim(guard.key("c10"), "someone", 30, 60)
+    item: BulkItem = {"phone": PHONE, "idempotency_key": "c10"}
+    started = time.monotonic()
+    (result,) = asyncio.run(client.create_phone_switches([item]))
+    assert 0.25 < time.monotonic() - started < 2.0
+    assert isinstance(result, KeyInFlight)
     assert fake.outbox.total == 0
 
 

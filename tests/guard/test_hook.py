@@ -52,6 +52,7 @@ class Call:
     phone: str = PHONE
     version: str = LATEST_VERSION
     deadline: float | None = None
+    waits_end: float | None = None
     done: Outcome = Outcome.REFUSED
 
     def outcome(self) -> Outcome:

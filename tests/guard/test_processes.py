@@ -150,7 +150,7 @@ def test_at_most_one_sms_per_key_with_workers_killed(
     per_phone = 1 if window is None else 10
     keys = [f"key-{i}" for i in range(KEYS)]
     guard = Guard(guard_url)
-    # A killed worker's claim reads as unknown once its lease (deadline + timeout + 5 s)
+    # A killed worker's claim reads as unknown once its lease (deadline + attempt + 5 s)
     # has run out.
     began = time.monotonic()
     states = settled_states(guard, keys, patience=10)

@@ -2,7 +2,8 @@
 
 The steps run on the store, so the sync client runs them in line and the async client in
 a worker thread when the store does I/O. A call that finds its key pending polls the
-store until the other call records an outcome, up to its own deadline.
+store until the other call records an outcome, at most until the client's ``deadline``
+after the call began (``call.waits_end``): what remains is its own attempt's time.
 
 A claim lives as long as its call. Its lease is the call's deadline (``call.deadline``,
 by which the client guarantees the call has ended) plus a margin; a call without a
@@ -104,8 +105,9 @@ class _Flow:
         #: Whether the claims hold a short lease that must be renewed (no deadline).
         self.renewing = False
         self.awaited: str | None = None
-        #: How long a call waits for another call holding its key: its own deadline.
-        self.ends = call.deadline
+        #: How long a call waits for another call holding its key: until its waits must
+        #: end, which leaves its own attempt the time it needs before its deadline.
+        self.ends = call.waits_end
         self.poll = _FIRST_POLL
 
     @property
