@@ -181,7 +181,7 @@ class _Loop:
         if wait is not None and logger.isEnabledFor(logging.INFO):
             logger.info(
                 "POST %s: %s on attempt %d; trying again in %.2f s",
-                _path(),
+                PATH,
                 type(error).__name__,
                 self.attempt,
                 wait,
@@ -232,10 +232,6 @@ def _answers() -> ModuleType:
     return module
 
 
-def _path() -> str:
-    return PATH
-
-
 def _broken(error: Exception, exchange: Exchange, version: str, attempt: int) -> PhoneSwitchError:
     """The result of an attempt whose answer could not be judged (a bug of ours): still
     the exchange's outcome, with the error as its cause."""
@@ -271,7 +267,7 @@ def _broken(error: Exception, exchange: Exchange, version: str, attempt: int) ->
 def _log(call: Call, attempt: int, duration: float, result: PhoneSwitch | PhoneSwitchError) -> None:
     log_attempt(
         method="POST",
-        path=_path(),
+        path=PATH,
         status=result.status if isinstance(result, PhoneSwitchError) else 200,
         version=call.version,
         request_id=result.request_id,
@@ -286,7 +282,7 @@ def _log(call: Call, attempt: int, duration: float, result: PhoneSwitch | PhoneS
     ):
         logger.warning(
             "POST %s: delivery unknown for attempt %d (Intercom-Version %s): %s",
-            _path(),
+            PATH,
             attempt,
             call.version,
             result.message,
@@ -393,9 +389,8 @@ def deadline_of(started: float, policy: RetryPolicy, attempt_bound: float | None
     """The time.monotonic() by which a call that began at ``started`` (time.monotonic())
     has ended: its retry waits end by the policy's deadline, and its last attempt takes
     at most ``attempt_bound`` seconds more (None when either is unbounded)."""
-    if policy.deadline is None or attempt_bound is None:
-        return None
-    return started + policy.deadline + attempt_bound
+    waits_end = waits_end_of(started, policy)
+    return None if waits_end is None or attempt_bound is None else waits_end + attempt_bound
 
 
 def waits_end_of(started: float, policy: RetryPolicy) -> float | None:

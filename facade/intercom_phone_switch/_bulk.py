@@ -26,14 +26,12 @@ import asyncio
 import threading
 from collections.abc import Mapping
 
-from . import _defaults
+from ._defaults import MAX_WINDOW_WAIT
 from ._rate_limit import Reading, read_rate_limit
 from ._retry import Clock
 from .results import RateLimit
 
 __all__ = ["MAX_WINDOW_WAIT", "Pacer", "ThreadPacer"]
-
-MAX_WINDOW_WAIT = _defaults.MAX_WINDOW_WAIT
 
 
 class _Budget:

@@ -122,4 +122,4 @@ class PhoneSwitch:
     rate_limit: RateLimit
     attempts: int = 1
     replayed: bool = False
-    extra: Extra = attrs.field(factory=Extra, converter=_frozen, hash=False)
+    extra: Extra = attrs.field(default=_EMPTY, converter=_frozen, hash=False)

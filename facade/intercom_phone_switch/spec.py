@@ -166,6 +166,15 @@ class EffectiveSpec:
         """The JSON property of an accepted answer carrying the stable name ``stable``."""
         return self._field("response", stable)
 
+    def response_fields(self) -> frozenset[str]:
+        """The JSON properties of an accepted answer that carry a stable name."""
+        names = self._stable.get("response")
+        if not isinstance(names, Mapping):
+            raise ContractError(
+                f"Intercom-Version {self.version}: x-stable-names declares no response names"
+            )
+        return frozenset(field for field in names.values() if isinstance(field, str))
+
     def request_property(self, stable: str) -> Mapping[str, Any] | None:
         """The resolved schema of the request field ``stable``; None when this version's
         request has no such property."""

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from intercom_phone_switch.spec import (
+    METHOD,
     PATH,
+    STABLE_RESPONSE_NAMES,
     ContractError,
+    EffectiveSpec,
     effective,
     resolve,
     to_json_schema,
@@ -27,6 +30,26 @@ def test_each_version_reads_its_own_document(version: str) -> None:
 def test_a_version_without_a_spec_is_a_contract_error() -> None:
     with pytest.raises(ContractError, match="not a version with an effective spec"):
         effective("0.0")
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_stable_answer_fields_are_the_declared_ones(version: str) -> None:
+    spec = effective(version)
+    declared = {
+        spec.response_field(name)
+        for name in STABLE_RESPONSE_NAMES
+        if name in spec.operation["x-stable-names"]["response"]
+    }
+    assert spec.response_fields() == declared
+
+
+def test_an_answer_without_stable_names_is_a_contract_error() -> None:
+    """Every reader of the answer's stable fields (the fake's extra fields among them)
+    stops on a spec that declares none, rather than taking every field for an extra."""
+    document = effective(LATEST).copy()
+    del document["paths"][PATH][METHOD]["x-stable-names"]["response"]
+    with pytest.raises(ContractError, match="no response names"):
+        EffectiveSpec(LATEST, document).response_fields()
 
 
 def test_copy_gives_a_private_document() -> None:

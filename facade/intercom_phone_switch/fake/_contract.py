@@ -79,7 +79,6 @@ class VersionContract:
     def sent_body(self, url: str) -> bytes:
         """The 200 answer carrying the Messenger link ``url`` (the last field)."""
         body = {self.type_field: self.result_type, **self.extra_fields}
-        body.pop(self.url_field, None)
         body[self.url_field] = url
         return dumps(body)
 
@@ -169,8 +168,7 @@ def _examples(answers: tuple[DocumentedAnswer, ...]) -> dict[str, Mapping[str, A
 def _extra_fields(spec: EffectiveSpec, schema: Mapping[str, Any]) -> dict[str, Any]:
     """The properties of the 200 answer's ``schema`` beyond the stable ones, each with its
     schema's example (those without one are left out)."""
-    declared = spec.operation.get("x-stable-names") or {}
-    stable = set((declared.get("response") or {}).values())
+    stable = spec.response_fields()
     found: dict[str, Any] = {}
     for name, value in (schema.get("properties") or {}).items():
         example = spec.resolve(value)
