@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._logging import logger
 from ._outcome import Outcome
+from ._settings import checked_seconds
 from .errors import (
     DeliveryUnknown,
     PhoneSwitchError,
@@ -232,8 +233,7 @@ class _Batch(Generic[_Client]):
     ) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError("concurrency must be an integer of at least 1")
-        if deadline is not None and not deadline >= 0:
-            raise ValueError("deadline must be None or 0 or more seconds")
+        deadline = checked_seconds("deadline", deadline, zero=True)
         self._client: _Client = client
         self._entries = tuple(BatchEntry(index, item) for index, item in enumerate(items))
         # A malformed idempotency key: ValueError here, before anything is sent (an item

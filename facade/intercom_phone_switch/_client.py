@@ -9,7 +9,6 @@ an SMS went out lives below (_wire, _outcome); this module holds settings and wi
 from __future__ import annotations
 
 import functools
-import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
@@ -26,6 +25,7 @@ from ._retry import Clock, RetryPolicy
 from ._settings import (
     base_url_of,
     checked_headers,
+    checked_seconds,
     checked_timeout,
     token_of,
 )
@@ -137,10 +137,7 @@ class _Core(Generic[_HttpClient]):
             or max_response_size < 1
         ):
             raise ValueError("max_response_size must be a positive number of bytes")
-        if attempt_timeout is not None and not (
-            isinstance(attempt_timeout, (int, float)) and 0 < attempt_timeout < math.inf
-        ):
-            raise ValueError("attempt_timeout must be None or finite seconds above 0")
+        attempt_timeout = checked_seconds("attempt_timeout", attempt_timeout)
         self._settings: dict[str, Any] = {
             "version": version,
             "region": region,
@@ -156,7 +153,7 @@ class _Core(Generic[_HttpClient]):
         }
         self._version: str = version
         self._served_version = _versions.resolve(version)
-        self._base_url = base_url_of(region, base_url)
+        self._base_url = base_url_of(region, base_url, checked)
         self._guard = _guard(guard)
         self._policy = RetryPolicy(
             max_retries=max_retries,
@@ -334,8 +331,6 @@ class _Core(Generic[_HttpClient]):
     def _policy_for(self, max_retries: int | None) -> RetryPolicy:
         if max_retries is None:
             return self._policy
-        if not isinstance(max_retries, int) or isinstance(max_retries, bool):
-            raise TypeError(f"max_retries must be an int, not {type(max_retries).__name__}")
         return self._policy.replace(max_retries=max_retries)
 
     def _scope(self) -> str:

@@ -30,6 +30,7 @@ import math
 import random
 import time
 
+from ._settings import checked_seconds
 from .errors import ConnectionFailed, DeliveryUnknown, PhoneSwitchError, RateLimited
 
 __all__ = ["Clock", "RetryPolicy", "SystemClock"]
@@ -107,10 +108,11 @@ class RetryPolicy:
         max_backoff: float = 8.0,
         max_wait: float = 60.0,
     ) -> None:
+        if not isinstance(max_retries, int) or isinstance(max_retries, bool):
+            raise TypeError(f"max_retries must be an int, not {type(max_retries).__name__}")
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
-        if deadline is not None and deadline < 0:
-            raise ValueError("deadline must be None or 0 or more seconds")
+        deadline = checked_seconds("deadline", deadline, zero=True)
         self.max_retries: int = max_retries
         self.possibly_delivered: bool = retry_possibly_delivered
         self.deadline: float | None = deadline
@@ -121,7 +123,7 @@ class RetryPolicy:
 
     def replace(self, *, max_retries: int) -> RetryPolicy:
         """This policy with another ``max_retries`` (for one call)."""
-        if max_retries == self.max_retries:
+        if max_retries == self.max_retries and type(max_retries) is int:
             return self
         return RetryPolicy(
             max_retries=max_retries,

@@ -112,7 +112,9 @@ class Token(httpx.Auth):
         those strings masked; any other input unchanged."""
         try:
             document = json.loads(data)
-        except Exception:  # not JSON, or too deep to read: nothing decodes the escapes
+        except RecursionError:  # too deep to look into: it may spell the token
+            return _REDACTED_BYTES
+        except Exception:  # not JSON: nothing decodes the escapes
             return data
         found = False
         stack: list[Any] = [document]

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import math
 import re
-import reprlib
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from .errors import InvalidCustomAttributes, InvalidPhoneNumber, shorten
+from .errors import InvalidCustomAttributes, InvalidPhoneNumber, shorten, shown
 
 if TYPE_CHECKING:
     from ._contract import Contract
@@ -40,19 +39,6 @@ MAX_DEPTH = 32
 MAX_VALUES = 100_000
 #: The most characters of a detail from the schema check kept in a message.
 _DETAIL_LIMIT = 300
-
-_SHOWN = reprlib.Repr()
-_SHOWN.maxstring = 60
-_SHOWN.maxother = 60
-_SHOWN.maxlevel = 3
-
-
-def shown(value: object) -> str:
-    """A short repr of a caller's value (bounded, whatever its size or depth)."""
-    try:
-        return _SHOWN.repr(value)
-    except Exception:  # a broken __repr__
-        return f"<{type(value).__name__}>"
 
 
 #: A plus sign, the country code and the number; spaces and dashes may separate digits.

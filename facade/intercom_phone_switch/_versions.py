@@ -11,6 +11,7 @@ from __future__ import annotations
 from intercom_phone_switch_generated.registry import HEADER_VALUES, LATEST_VERSION
 
 from .errors import UnsupportedVersion
+from .errors import shown as _shown
 
 __all__ = ["LATEST_VERSION", "SUPPORTED_VERSIONS", "resolve"]
 
@@ -20,18 +21,22 @@ __all__ = ["LATEST_VERSION", "SUPPORTED_VERSIONS", "resolve"]
 SUPPORTED_VERSIONS: tuple[str, ...] = tuple(HEADER_VALUES)
 
 
+#: The longest header value an UnsupportedVersion keeps as its ``version``.
+_LONGEST = 100
+
+
 def resolve(value: object) -> str:
     """The version (a key of the registry's MODULES) serving the header ``value``."""
     if isinstance(value, str):
         version = HEADER_VALUES.get(value)
         if version is not None:
             return version
-        shown = repr(value)
+        shown = _shown(value)
     else:
-        shown = f"{value!r} (a {type(value).__name__}; versions are strings such as '2.16')"
+        shown = f"{_shown(value)} (a {type(value).__name__}; versions are strings such as '2.16')"
     raise UnsupportedVersion(
         f"Intercom-Version {shown} is not one Intercom accepts; "
         f"use one of {', '.join(SUPPORTED_VERSIONS)}",
-        version=value if isinstance(value, str) else None,
+        version=value if isinstance(value, str) and len(value) <= _LONGEST else None,
         supported=SUPPORTED_VERSIONS,
     )

@@ -23,6 +23,7 @@ the request's headers); the token is masked in both, as in every message.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, ClassVar
@@ -57,6 +58,21 @@ def shorten(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}... ({len(text) - limit} more characters)"
+
+
+#: How a caller's value is shown in a message: cut short, nested levels elided.
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = 60
+_SHOWN.maxother = 60
+_SHOWN.maxlevel = 3
+
+
+def shown(value: object) -> str:
+    """A short repr of a caller's value (bounded, whatever its size or depth)."""
+    try:
+        return _SHOWN.repr(value)
+    except Exception:  # a broken __repr__
+        return f"<{type(value).__name__}>"
 
 
 def reset_datetime(reset: int | None) -> datetime | None:

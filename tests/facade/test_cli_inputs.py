@@ -174,3 +174,15 @@ def test_text_no_stream_can_encode_is_shown_escaped() -> None:
     assert isinstance(result.exception, SystemExit)
     assert "\\udcff" in result.stderr
     assert "\x1b" not in result.stderr
+
+
+def test_a_refused_base_url_never_shows_the_token() -> None:
+    """The usage message for --base-url masks the token in the URL it repeats, whatever
+    order the options came in."""
+    token = "tok_live_5eCr3t-4bc.Def_0123456789"
+    for url in (f"{NOWHERE}/?t={token}", f"{NOWHERE}/{token}/#x", f"ftp://{token}/"):
+        result = CliRunner().invoke(main, ["send", MOBILE, "--base-url", url, "--token", token])
+        assert result.exit_code == 2
+        assert "--base-url" in result.output
+        assert token not in result.output
+        assert "[redacted]" in result.output

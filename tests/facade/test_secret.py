@@ -32,3 +32,12 @@ def test_plain_headers_are_not_copied_for_masking() -> None:
     data = b"application/json\n42\n1700000000"
     assert not token.found_in(data)
     assert token.mask_bytes(data) == data
+
+
+def test_a_body_too_deep_to_look_into_that_may_spell_the_token_is_withheld() -> None:
+    token = Token(SECRET)
+    escaped = json.dumps(SECRET).replace("d", "\\u0064")
+    body = ("[" * 100_000 + escaped + "]" * 100_000).encode()
+    masked = token.mask_bytes(body)
+    assert b"\\u0064" not in masked
+    assert SECRET.encode() not in masked

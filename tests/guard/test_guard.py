@@ -187,6 +187,17 @@ def test_an_async_bulk_item_waits_for_a_key_in_flight_until_the_deadline(
     assert fake.outbox.total == 0
 
 
+def test_a_deadline_too_far_for_a_store_still_guards(
+    store_url: str, make_client: MakeClient, fake: FakeIntercom
+) -> None:
+    """A lease of 1e308 s is cut to what the store can keep (Redis counts milliseconds)."""
+    client = make_client(guard=Guard(store_url), deadline=1e308)
+    first = client.create_phone_switch(PHONE, idempotency_key="far")
+    assert client.create_phone_switch(PHONE, idempotency_key="far").replayed
+    assert Guard(store_url).state("far").outcome == first
+    assert fake.outbox.total == 1
+
+
 def test_an_owner_that_died_leaves_the_key_unknown(
     store_url: str, make_client: MakeClient, fake: FakeIntercom
 ) -> None:

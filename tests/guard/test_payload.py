@@ -39,3 +39,16 @@ def test_extra_values_json_has_no_type_for_are_kept_as_json() -> None:
     assert isinstance(replayed, PhoneSwitch)
     assert dict(replayed.extra) == {"at": "2026-12-07T00:00:00+00:00"}
     assert replayed.replayed
+
+
+def test_an_extra_field_too_deep_to_read_back_is_left_out_of_the_record() -> None:
+    deep: list[object] = []
+    level = deep
+    for _ in range(1_000):
+        level.append([])
+        level = level[0]  # type: ignore[assignment]
+    original = _switch({"deep": deep, "kept": {"a": 1}})
+    replayed = load(_record(dump(original)))
+    assert isinstance(replayed, PhoneSwitch)
+    assert dict(replayed.extra) == {"kept": {"a": 1}}
+    assert (replayed.url, replayed.request_id) == (original.url, original.request_id)

@@ -26,6 +26,7 @@ token_option = click.option(
     envvar=TOKEN_VARIABLE,
     default=None,
     show_envvar=True,
+    is_eager=True,  # read first, so that no other option's message can show it
     help="The access token (better given through the environment variable).",
 )
 
@@ -113,12 +114,15 @@ class BaseUrl(_TextType):
     name = "URL"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        from intercom_phone_switch._settings import base_url_of
+        from intercom_phone_switch._settings import base_url_of, token_of
+        from intercom_phone_switch.errors import AuthenticationError
 
+        token = token_of((ctx.params.get("token") if ctx else None) or "")
+        known = None if isinstance(token, AuthenticationError) else token
         try:
-            return base_url_of(None, str(value))
-        except Exception as error:  # ValueError, httpx.InvalidURL: anything is a bad URL
-            self.fail(str(error) or f"{value!r} is not a URL", param, ctx)
+            return base_url_of(None, str(value), known)
+        except ValueError as error:  # the message masks credentials and the token
+            self.fail(str(error), param, ctx)
 
 
 class FiniteFloat(click.FloatRange):

@@ -30,6 +30,27 @@ def _jsonable(value: object) -> object:
 
 _encode = json.JSONEncoder(separators=(",", ":"), default=_jsonable).encode
 
+#: The deepest extra field a record keeps: a record must read back at any depth of the
+#: caller's stack, and JSON's reader recurses once per level.
+MAX_EXTRA_DEPTH = 64
+
+
+def _shallow(value: object) -> bool:
+    """Whether ``value`` nests at most MAX_EXTRA_DEPTH lists and mappings deep."""
+    level: list[object] = [value]
+    for _ in range(MAX_EXTRA_DEPTH + 1):
+        below: list[object] = []
+        for item in level:
+            if isinstance(item, dict):
+                below.extend(item.values())
+            elif isinstance(item, (list, tuple)):
+                below.extend(item)
+        if not below:
+            return True
+        level = below
+    return False
+
+
 DIED = (
     "An earlier call with this idempotency key stopped before it recorded an outcome; "
     "an SMS may or may not have been sent."
@@ -62,8 +83,10 @@ def dump(outcome: PhoneSwitch | BaseException) -> str:
                 "rate_limit": [limit.limit, limit.remaining, limit.reset],
             }
         }
-        if outcome.extra:
-            data["switch"]["extra"] = dict(outcome.extra)
+        # An extra field nested deeper than a record keeps is left out of it.
+        extra = {name: value for name, value in outcome.extra.items() if _shallow(value)}
+        if extra:
+            data["switch"]["extra"] = extra
     elif isinstance(outcome, PhoneSwitchError):
         data = {
             "error": type(outcome).__name__,

@@ -74,8 +74,13 @@ return 1
 _SECONDS = ("socket_timeout", "socket_connect_timeout")
 
 
+#: The longest lease or TTL given to Redis: ten years (a longer one, or an endless one,
+#: is cut to it; PEXPIRE takes whole milliseconds).
+_LONGEST = 10 * 365 * 24 * 3600.0
+
+
 def _ms(seconds: float) -> int:
-    return max(1, int(seconds * 1000))
+    return max(1, int(min(seconds, _LONGEST) * 1000))
 
 
 def _accepted_options(connection_class: type) -> set[str]:
